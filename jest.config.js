@@ -1,0 +1,13 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/src', '<rootDir>/dev'],
+  transform: {
+    '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }],
+  },
+  // startTestBackend and real HTTP servers make these integration tests; a few
+  // seconds each on a 2-core machine is normal.
+  testTimeout: 30000,
+  // Backend tests start servers; run them in parallel workers but not more than the cores.
+  maxWorkers: 2,
+};

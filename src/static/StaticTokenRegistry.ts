@@ -1,0 +1,440 @@
+import type {
+  LoggerService,
+  RootConfigService,
+} from '@backstage/backend-plugin-api';
+import type { Config } from '@backstage/config';
+import { promises as fs } from 'node:fs';
+import { canonicalJson } from '../lib/canonicalJson';
+import { fingerprintOfDigest, sha256Hex } from '../lib/tokenDigest';
+import { ExpiryNotices } from './ExpiryNotices';
+import {
+  MAX_TOKEN_LENGTH,
+  parseStaticOptions,
+  StaticEntryOptions,
+  StaticTokenConfigError,
+  StaticTokenSpec,
+} from './staticOptions';
+import { StaticTokenRecord, StaticTokenTable } from './StaticTokenTable';
+import { fileSignature, readTokensFile } from './tokensFile';
+
+/** The `type` of Gatehouse's static token entries in `backend.auth.externalAccess`. */
+export const GATEHOUSE_STATIC_TYPE = 'gatehouse-static';
+
+const EXTERNAL_ACCESS_KEY = 'backend.auth.externalAccess';
+const HOUR_MS = 60 * 60 * 1000;
+
+/** The outcome of looking a bearer token up for one `externalAccess` entry. */
+export type StaticVerification =
+  | { result: 'accepted'; record: StaticTokenRecord }
+  | {
+      result: 'rejected';
+      reason: 'token_expired_static' | 'not_yet_valid';
+      record: StaticTokenRecord;
+    }
+  /** Not a token of any gatehouse-static entry. */
+  | { result: 'unknown'; fingerprint: string }
+  /** A token of another gatehouse-static entry, which will accept it in its turn. */
+  | { result: 'elsewhere' }
+  /** Longer than any configured token can be; not hashed. */
+  | { result: 'too_large' };
+
+interface EntryState {
+  /** Position in `backend.auth.externalAccess`. */
+  index: number;
+  /** Config path of the entry's options. */
+  path: string;
+  options: StaticEntryOptions;
+  fileTokens: StaticTokenSpec[];
+  /** Signature of the file version last read, good or bad. */
+  fileSignature?: string;
+  /** The problem last logged for the file, so that it is logged once. */
+  fileProblem?: string;
+  fileLoadedAt?: Date;
+}
+
+/** @internal */
+export interface StaticTokenRegistryOptions {
+  config: RootConfigService;
+  logger: LoggerService;
+  /** Clock, for tests. */
+  now?: () => number;
+  /** How often token files are checked for changes. */
+  pollIntervalMs?: number;
+}
+
+/**
+ * The tokens of every `gatehouse-static` entry, shared by all plugins of the
+ * backend: one table, one file watcher and one config subscription, whatever
+ * the number of plugins.
+ *
+ * A reload (a token file changed, or the root config) builds a complete new
+ * table and swaps it in only if everything in it is valid; otherwise the last
+ * good table stays and the problem is logged. So a half-written file or a
+ * typo never drops all tokens.
+ */
+export class StaticTokenRegistry {
+  readonly #config: RootConfigService;
+  readonly #logger: LoggerService;
+  readonly #now: () => number;
+  readonly #expiryNotices: ExpiryNotices;
+  #entries: Map<number, EntryState>;
+  #table: StaticTokenTable;
+  /** Canonical JSON of an entry's options -> entry index, for `bindEntry`. */
+  readonly #entryByOptions = new Map<string, number>();
+  #firstEntryIndex: number;
+  #queue: Promise<void> = Promise.resolve();
+  #polling = false;
+  readonly #timers: NodeJS.Timeout[] = [];
+  #subscription?: { unsubscribe(): void };
+
+  /** @throws StaticTokenConfigError naming every invalid config path or file */
+  static async create(
+    options: StaticTokenRegistryOptions,
+  ): Promise<StaticTokenRegistry> {
+    const entries = readEntries(options.config);
+    await loadFiles(entries);
+    const table = buildTable(entries);
+    return new StaticTokenRegistry(options, entries, table);
+  }
+
+  private constructor(
+    options: StaticTokenRegistryOptions,
+    entries: Map<number, EntryState>,
+    table: StaticTokenTable,
+  ) {
+    this.#config = options.config;
+    this.#logger = options.logger;
+    this.#now = options.now ?? Date.now;
+    this.#expiryNotices = new ExpiryNotices(this.#logger);
+    this.#entries = entries;
+    this.#table = table;
+    this.#firstEntryIndex = Math.min(...entries.keys());
+    for (const entry of entries.values()) {
+      entry.fileLoadedAt = new Date(this.#now());
+    }
+    this.#rememberOptions(this.#config);
+
+    if (entries.size === 0) {
+      return;
+    }
+    this.#logger.info(
+      `gatehouse-static loaded ${table.size} token(s) for ${entries.size} entr${
+        entries.size === 1 ? 'y' : 'ies'
+      }`,
+    );
+    this.#warnAboutShortTokens(table.records());
+    this.#expiryNotices.check(table.records(), this.#now());
+
+    const expiryTimer = setInterval(
+      () => this.#expiryNotices.check(this.#table.records(), this.#now()),
+      HOUR_MS,
+    );
+    expiryTimer.unref();
+    this.#timers.push(expiryTimer);
+
+    if ([...entries.values()].some(e => e.options.tokensFile)) {
+      const pollTimer = setInterval(
+        () => void this.#pollFiles(),
+        options.pollIntervalMs ?? 500,
+      );
+      pollTimer.unref();
+      this.#timers.push(pollTimer);
+    }
+    this.#subscription = this.#config.subscribe?.(() =>
+      this.#serially(() => this.#reloadConfig()),
+    );
+  }
+
+  /** Number of tokens currently accepted, across all entries. */
+  get size(): number {
+    return this.#table.size;
+  }
+
+  /**
+   * Finds the entry whose options Backstage passes to the handler's
+   * `initialize`. Backstage hands over only the options, not the entry's
+   * position, so the options are matched by content; two entries cannot have
+   * equal options, since their tokens would be duplicates.
+   */
+  bindEntry(options: Config): number {
+    const index = this.#entryByOptions.get(canonicalJson(options.get()));
+    if (index === undefined) {
+      throw new Error(
+        `gatehouse-static: the options passed by Backstage match no '${GATEHOUSE_STATIC_TYPE}' entry in ${EXTERNAL_ACCESS_KEY}`,
+      );
+    }
+    return index;
+  }
+
+  /** True for the entry that reports tokens no entry knows, so they are reported once. */
+  isFirstEntry(entryIndex: number): boolean {
+    return entryIndex === this.#firstEntryIndex;
+  }
+
+  verify(token: string, entryIndex: number): StaticVerification {
+    if (token.length > MAX_TOKEN_LENGTH) {
+      return { result: 'too_large' };
+    }
+    const digest = sha256Hex(token);
+    const record = this.#table.get(digest);
+    if (!record) {
+      return { result: 'unknown', fingerprint: fingerprintOfDigest(digest) };
+    }
+    if (record.entryIndex !== entryIndex) {
+      return { result: 'elsewhere' };
+    }
+    const now = this.#now();
+    if (record.expiresAt !== undefined && now >= record.expiresAt) {
+      return { result: 'rejected', reason: 'token_expired_static', record };
+    }
+    if (record.notBefore !== undefined && now < record.notBefore) {
+      return { result: 'rejected', reason: 'not_yet_valid', record };
+    }
+    return { result: 'accepted', record };
+  }
+
+  /** Resolves when pending reloads are done; for tests and shutdown. */
+  async settled(): Promise<void> {
+    await this.#queue;
+  }
+
+  close(): void {
+    for (const timer of this.#timers) {
+      clearInterval(timer);
+    }
+    this.#timers.length = 0;
+    this.#subscription?.unsubscribe();
+    this.#subscription = undefined;
+  }
+
+  #serially(task: () => Promise<void>): Promise<void> {
+    this.#queue = this.#queue.then(task).catch(error => {
+      this.#logger.error(`gatehouse-static reload failed: ${error}`);
+    });
+    return this.#queue;
+  }
+
+  async #pollFiles(): Promise<void> {
+    if (this.#polling) {
+      return;
+    }
+    this.#polling = true;
+    try {
+      for (const entry of this.#entries.values()) {
+        const file = entry.options.tokensFile;
+        if (!file) {
+          continue;
+        }
+        let signature: string;
+        try {
+          signature = fileSignature(await fs.stat(file));
+        } catch (error) {
+          this.#reportFileProblem(
+            entry,
+            `${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? error})`,
+          );
+          continue;
+        }
+        if (signature !== entry.fileSignature) {
+          const index = entry.index;
+          await this.#serially(() => this.#reloadFile(index));
+        }
+      }
+    } finally {
+      this.#polling = false;
+    }
+  }
+
+  async #reloadFile(index: number): Promise<void> {
+    // Looked up again: a config reload may have replaced the entries meanwhile.
+    const entry = this.#entries.get(index);
+    const file = entry?.options.tokensFile;
+    if (!entry || !file) {
+      return;
+    }
+    let loaded: { tokens: StaticTokenSpec[]; signature: string };
+    try {
+      loaded = await readTokensFile(file, entry.options.subject);
+    } catch (error) {
+      // Remember the version that failed, so that it is not re-read (and the
+      // error not re-logged) every poll; the next write changes the signature.
+      entry.fileSignature = await fs
+        .stat(file)
+        .then(fileSignature, () => entry.fileSignature);
+      this.#reportFileProblem(entry, problemsOf(error));
+      return;
+    }
+    entry.fileSignature = loaded.signature;
+    const next = new Map(this.#entries);
+    next.set(entry.index, { ...entry, fileTokens: loaded.tokens });
+    let table: StaticTokenTable;
+    try {
+      table = buildTable(next);
+    } catch (error) {
+      this.#reportFileProblem(entry, problemsOf(error));
+      return;
+    }
+    const before = entry.fileTokens.length;
+    entry.fileTokens = loaded.tokens;
+    entry.fileProblem = undefined;
+    entry.fileLoadedAt = new Date(this.#now());
+    this.#table = table;
+    this.#logger.info(
+      `gatehouse-static reloaded ${file}: ${loaded.tokens.length} token(s), was ${before}`,
+    );
+    this.#afterSwap(loaded.tokens);
+  }
+
+  async #reloadConfig(): Promise<void> {
+    const keep = `gatehouse-static ignored a configuration change and keeps its ${this.#table.size} current token(s)`;
+    let entries: Map<number, EntryState>;
+    try {
+      entries = readEntries(this.#config);
+      const before = [...this.#entries.keys()].join(',');
+      const after = [...entries.keys()].join(',');
+      if (before !== after) {
+        throw new Error(
+          `the '${GATEHOUSE_STATIC_TYPE}' entries of ${EXTERNAL_ACCESS_KEY} were added, removed or moved (positions ${before} -> ${after}); Backstage reads that list and its accessRestrictions only at start-up, so restart the backend to apply this change`,
+        );
+      }
+      await loadFiles(entries);
+      const table = buildTable(entries);
+      for (const entry of entries.values()) {
+        entry.fileLoadedAt = new Date(this.#now());
+      }
+      this.#entries = entries;
+      this.#table = table;
+    } catch (error) {
+      this.#logger.error(`${keep}: ${problemsOf(error)}`);
+      return;
+    }
+    this.#rememberOptions(this.#config);
+    this.#logger.info(
+      `gatehouse-static applied a configuration change: ${this.#table.size} token(s)`,
+    );
+    this.#afterSwap(this.#table.records());
+  }
+
+  #afterSwap(fresh: Iterable<StaticTokenSpec>) {
+    this.#warnAboutShortTokens(fresh);
+    this.#expiryNotices.check(this.#table.records(), this.#now());
+  }
+
+  #reportFileProblem(entry: EntryState, problem: string) {
+    if (problem === entry.fileProblem) {
+      return;
+    }
+    entry.fileProblem = problem;
+    const loadedAt = entry.fileLoadedAt
+      ? ` (loaded at ${entry.fileLoadedAt.toISOString()})`
+      : '';
+    this.#logger.error(
+      `gatehouse-static keeps the last good ${entry.fileTokens.length} token(s) of ${entry.options.tokensFile}${loadedAt}, because the file changed and is now invalid: ${problem}`,
+    );
+  }
+
+  #warnAboutShortTokens(specs: Iterable<StaticTokenSpec>) {
+    for (const spec of specs) {
+      if (spec.short) {
+        this.#logger.warn(
+          `gatehouse-static token at ${spec.origin} is shorter than 32 characters; replace it with one from 'npx gatehouse token create'`,
+        );
+      }
+    }
+  }
+
+  #rememberOptions(config: Config) {
+    const entries = config.getOptionalConfigArray(EXTERNAL_ACCESS_KEY) ?? [];
+    for (const index of this.#entries.keys()) {
+      const options = entries[index]?.getOptional('options');
+      this.#entryByOptions.set(canonicalJson(options ?? {}), index);
+    }
+  }
+}
+
+function problemsOf(error: unknown): string {
+  if (error instanceof StaticTokenConfigError) {
+    return error.problems.join('; ');
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** @throws StaticTokenConfigError listing the problems of every entry */
+function readEntries(config: Config): Map<number, EntryState> {
+  const entries = new Map<number, EntryState>();
+  const problems: string[] = [];
+  const configs = config.getOptionalConfigArray(EXTERNAL_ACCESS_KEY) ?? [];
+  configs.forEach((entryConfig, index) => {
+    if (entryConfig.getOptionalString('type') !== GATEHOUSE_STATIC_TYPE) {
+      return;
+    }
+    const path = `${EXTERNAL_ACCESS_KEY}[${index}].options`;
+    try {
+      const options = parseStaticOptions(entryConfig.getOptional('options'), path);
+      entries.set(index, { index, path, options, fileTokens: [] });
+    } catch (error) {
+      if (!(error instanceof StaticTokenConfigError)) {
+        throw error;
+      }
+      problems.push(...error.problems);
+    }
+  });
+
+  const entryByFile = new Map<string, EntryState>();
+  for (const entry of entries.values()) {
+    const file = entry.options.tokensFile;
+    if (!file) {
+      continue;
+    }
+    const other = entryByFile.get(file);
+    if (other) {
+      problems.push(
+        `${entry.path}.tokensFile: ${file} is already the tokensFile of ${other.path}; give each entry its own file`,
+      );
+    }
+    entryByFile.set(file, entry);
+  }
+
+  if (problems.length) {
+    throw new StaticTokenConfigError('Invalid gatehouse-static configuration:', problems);
+  }
+  return entries;
+}
+
+async function loadFiles(entries: Map<number, EntryState>): Promise<void> {
+  const problems: string[] = [];
+  await Promise.all(
+    [...entries.values()].map(async entry => {
+      if (!entry.options.tokensFile) {
+        return;
+      }
+      try {
+        const loaded = await readTokensFile(
+          entry.options.tokensFile,
+          entry.options.subject,
+        );
+        entry.fileTokens = loaded.tokens;
+        entry.fileSignature = loaded.signature;
+      } catch (error) {
+        if (!(error instanceof StaticTokenConfigError)) {
+          throw error;
+        }
+        problems.push(
+          ...error.problems.map(p => `${entry.path}.tokensFile: ${p}`),
+        );
+      }
+    }),
+  );
+  if (problems.length) {
+    throw new StaticTokenConfigError('Invalid gatehouse-static tokensFile:', problems);
+  }
+}
+
+function buildTable(entries: Map<number, EntryState>): StaticTokenTable {
+  return StaticTokenTable.build(
+    [...entries.values()].flatMap(entry => [
+      { entryIndex: entry.index, tokens: entry.options.tokens },
+      { entryIndex: entry.index, tokens: entry.fileTokens },
+    ]),
+  );
+}

@@ -1,0 +1,75 @@
+import { fingerprintOfDigest } from '../lib/tokenDigest';
+import { StaticTokenConfigError, StaticTokenSpec } from './staticOptions';
+
+/** A token as the table holds it, tied to its `externalAccess` entry. */
+export interface StaticTokenRecord extends StaticTokenSpec {
+  /** Position of the entry in `backend.auth.externalAccess`. */
+  entryIndex: number;
+  fingerprint: string;
+}
+
+/** The tokens of one entry, from one source (inline config or a tokensFile). */
+export interface StaticTokenSource {
+  entryIndex: number;
+  tokens: ReadonlyArray<StaticTokenSpec>;
+}
+
+/**
+ * Every `gatehouse-static` token of the backend, keyed by SHA-256 digest.
+ *
+ * Secrets are never compared: a presented token is hashed and its digest looked
+ * up. The lookup's timing depends only on the digest, which an attacker cannot
+ * steer towards a configured token's digest (SHA-256 is preimage resistant), so
+ * no timing-safe comparison is needed and the cost is one hash and one map
+ * probe whatever the number of tokens. Tables are immutable; a reload builds a
+ * new one and swaps it in.
+ */
+export class StaticTokenTable {
+  readonly #byDigest: ReadonlyMap<string, StaticTokenRecord>;
+
+  static empty(): StaticTokenTable {
+    return new StaticTokenTable(new Map());
+  }
+
+  /** @throws StaticTokenConfigError if a token appears twice. */
+  static build(sources: Iterable<StaticTokenSource>): StaticTokenTable {
+    const byDigest = new Map<string, StaticTokenRecord>();
+    const problems: string[] = [];
+    for (const source of sources) {
+      for (const spec of source.tokens) {
+        const existing = byDigest.get(spec.digest);
+        if (existing) {
+          problems.push(
+            `${spec.origin}: the same token is already configured at ${existing.origin}; each token may appear once`,
+          );
+          continue;
+        }
+        byDigest.set(spec.digest, {
+          ...spec,
+          entryIndex: source.entryIndex,
+          fingerprint: fingerprintOfDigest(spec.digest),
+        });
+      }
+    }
+    if (problems.length) {
+      throw new StaticTokenConfigError('Duplicate gatehouse-static tokens:', problems);
+    }
+    return new StaticTokenTable(byDigest);
+  }
+
+  private constructor(byDigest: ReadonlyMap<string, StaticTokenRecord>) {
+    this.#byDigest = byDigest;
+  }
+
+  get size(): number {
+    return this.#byDigest.size;
+  }
+
+  get(digest: string): StaticTokenRecord | undefined {
+    return this.#byDigest.get(digest);
+  }
+
+  records(): IterableIterator<StaticTokenRecord> {
+    return this.#byDigest.values();
+  }
+}

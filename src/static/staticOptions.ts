@@ -1,0 +1,247 @@
+import { isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+import { describeIssues, joinConfigPath } from '../lib/configIssues';
+import { sha256Hex } from '../lib/tokenDigest';
+
+/** Shortest token accepted at all; upstream `static` accepts 8. */
+export const MIN_TOKEN_LENGTH = 16;
+/** Shorter tokens are accepted with a warning: 32 characters is where brute force stops being a topic. */
+export const RECOMMENDED_TOKEN_LENGTH = 32;
+/**
+ * No configured token may be longer, so a longer bearer token is rejected
+ * without hashing it.
+ */
+export const MAX_TOKEN_LENGTH = 4096;
+
+/** One accepted token, as Gatehouse keeps it: a digest, never the secret. */
+export interface StaticTokenSpec {
+  /** Lower-case hex SHA-256 of the token. */
+  digest: string;
+  subject: string;
+  /** Epoch milliseconds; the token is rejected from this instant on. */
+  expiresAt?: number;
+  /** Epoch milliseconds; the token is rejected before this instant. */
+  notBefore?: number;
+  /** Where it was defined, for messages: a config path or `file: tokens[i]`. */
+  origin: string;
+  /** True for a plain token shorter than {@link RECOMMENDED_TOKEN_LENGTH}. */
+  short: boolean;
+}
+
+/** The options of one `gatehouse-static` entry, validated. */
+export interface StaticEntryOptions {
+  subject?: string;
+  /** From `token` and `tokens`. */
+  tokens: StaticTokenSpec[];
+  /** Absolute path. */
+  tokensFile?: string;
+}
+
+/** Thrown for invalid options or token files; the message names every bad path. */
+export class StaticTokenConfigError extends Error {
+  readonly problems: string[];
+  constructor(title: string, problems: string[]) {
+    super(`${title}\n${problems.map(p => `  - ${p}`).join('\n')}`);
+    this.name = 'StaticTokenConfigError';
+    this.problems = problems;
+  }
+}
+
+const subjectSchema = z
+  .string()
+  .regex(/^\S+$/, 'must be a non-empty string without white space');
+
+const tokenSchema = z
+  .string()
+  .min(
+    MIN_TOKEN_LENGTH,
+    `must be at least ${MIN_TOKEN_LENGTH} characters long; generate one with 'npx gatehouse token create'`,
+  )
+  .max(MAX_TOKEN_LENGTH, `must be at most ${MAX_TOKEN_LENGTH} characters long`)
+  // Node decodes header values as Latin-1, so a token with other characters
+  // could never match what a client sends.
+  .regex(
+    /^[\x21-\x7e]+$/,
+    'must consist of printable ASCII characters, without white space',
+  );
+
+const hashSchema = z
+  .string()
+  .regex(
+    /^sha256:[0-9a-fA-F]{64}$/,
+    "must be 'sha256:' followed by 64 hexadecimal digits; compute it with 'npx gatehouse token hash'",
+  );
+
+// A bare date means midnight UTC; a date-time must say which time zone it is in,
+// since a token's lifetime must not depend on the server's TZ setting.
+const TIMESTAMP_PATTERN =
+  /^\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[Zz]|[+-]\d{2}:?\d{2}))?$/;
+
+const timestampSchema = z
+  .string()
+  .refine(
+    value => TIMESTAMP_PATTERN.test(value) && !Number.isNaN(Date.parse(value)),
+    'must be an ISO 8601 date (2027-01-31) or date-time with a time zone (2027-01-31T00:00:00Z)',
+  )
+  .transform(value => Date.parse(value));
+
+const tokenEntrySchema = z
+  .strictObject({
+    token: tokenSchema.optional(),
+    hash: hashSchema.optional(),
+    subject: subjectSchema.optional(),
+    expiresAt: timestampSchema.optional(),
+    notBefore: timestampSchema.optional(),
+  })
+  .superRefine((entry, ctx) => {
+    if ((entry.token === undefined) === (entry.hash === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: entry.token === undefined ? [] : ['hash'],
+        message:
+          entry.token === undefined
+            ? "must have either 'token' or 'hash' (if 'token' comes from an environment variable, is the variable set?)"
+            : "must have either 'token' or 'hash', not both",
+      });
+    }
+    if (
+      entry.expiresAt !== undefined &&
+      entry.notBefore !== undefined &&
+      entry.notBefore >= entry.expiresAt
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['notBefore'],
+        message: "must be earlier than 'expiresAt'",
+      });
+    }
+  });
+
+type TokenEntry = z.infer<typeof tokenEntrySchema>;
+
+const optionsSchema = z.strictObject({
+  subject: subjectSchema.optional(),
+  token: tokenSchema.optional(),
+  tokens: z.array(tokenEntrySchema).optional(),
+  tokensFile: z.string().min(1, 'must be a file path').optional(),
+});
+
+const tokensFileSchema = z.strictObject(
+  { tokens: z.array(tokenEntrySchema) },
+  "must be a YAML or JSON object with a 'tokens' list",
+);
+
+function toSpecs(
+  entries: ReadonlyArray<TokenEntry>,
+  defaultSubject: string | undefined,
+  originOf: (index: number) => string,
+  problems: string[],
+): StaticTokenSpec[] {
+  const specs: StaticTokenSpec[] = [];
+  entries.forEach((entry, index) => {
+    const subject = entry.subject ?? defaultSubject;
+    if (!subject) {
+      problems.push(
+        `${originOf(index)}.subject: is required, since the entry has no default 'subject'`,
+      );
+      return;
+    }
+    specs.push({
+      digest: entry.token
+        ? sha256Hex(entry.token)
+        : entry.hash!.slice('sha256:'.length).toLowerCase(),
+      subject,
+      expiresAt: entry.expiresAt,
+      notBefore: entry.notBefore,
+      origin: originOf(index),
+      short: entry.token !== undefined && entry.token.length < RECOMMENDED_TOKEN_LENGTH,
+    });
+  });
+  return specs;
+}
+
+/**
+ * Validates the `options` of one `gatehouse-static` entry.
+ *
+ * @param path - the config path of the options, e.g. `backend.auth.externalAccess[0].options`
+ */
+export function parseStaticOptions(
+  raw: unknown,
+  path: string,
+): StaticEntryOptions {
+  const title = `Invalid gatehouse-static options at ${path}:`;
+  const result = optionsSchema.safeParse(raw ?? {});
+  if (!result.success) {
+    throw new StaticTokenConfigError(title, describeIssues(path, result.error.issues));
+  }
+  const options = result.data;
+  const problems: string[] = [];
+  if (!options.token && !options.tokens?.length && !options.tokensFile) {
+    problems.push(
+      `${path}: needs at least one of 'token', 'tokens' or 'tokensFile' (if a token comes from an environment variable, is the variable set?)`,
+    );
+  }
+  if (options.token && !options.subject) {
+    problems.push(`${path}.subject: is required when 'token' is set`);
+  }
+  const tokens: StaticTokenSpec[] = [];
+  if (options.token && options.subject) {
+    tokens.push({
+      digest: sha256Hex(options.token),
+      subject: options.subject,
+      origin: joinConfigPath(path, ['token']),
+      short: options.token.length < RECOMMENDED_TOKEN_LENGTH,
+    });
+  }
+  tokens.push(
+    ...toSpecs(
+      options.tokens ?? [],
+      options.subject,
+      index => joinConfigPath(path, ['tokens', index]),
+      problems,
+    ),
+  );
+  if (problems.length) {
+    throw new StaticTokenConfigError(title, problems);
+  }
+  return {
+    subject: options.subject,
+    tokens,
+    tokensFile: options.tokensFile
+      ? isAbsolute(options.tokensFile)
+        ? options.tokensFile
+        : resolve(options.tokensFile)
+      : undefined,
+  };
+}
+
+/**
+ * Validates the parsed content of a `tokensFile`.
+ *
+ * @param content - the YAML or JSON document, already parsed
+ */
+export function parseTokensFileContent(
+  content: unknown,
+  file: string,
+  defaultSubject: string | undefined,
+): StaticTokenSpec[] {
+  const title = `Invalid gatehouse-static tokensFile ${file}:`;
+  const result = tokensFileSchema.safeParse(content);
+  if (!result.success) {
+    throw new StaticTokenConfigError(
+      title,
+      describeIssues('', result.error.issues).map(line => `${file}: ${line}`),
+    );
+  }
+  const problems: string[] = [];
+  const specs = toSpecs(
+    result.data.tokens,
+    defaultSubject,
+    index => `${file}: tokens[${index}]`,
+    problems,
+  );
+  if (problems.length) {
+    throw new StaticTokenConfigError(title, problems);
+  }
+  return specs;
+}

@@ -1,0 +1,77 @@
+import {
+  createExternalTokenHandler,
+  ExternalTokenHandler,
+} from '@backstage/backend-defaults/auth';
+import { AuthenticationError } from '@backstage/errors';
+import type { RejectionLog } from '../lib/RejectionLog';
+import { looksLikeJwt } from '../lib/tokenDigest';
+import type { TokenMetrics } from '../lib/tokenMetrics';
+import { GATEHOUSE_STATIC_TYPE, StaticTokenRegistry } from './StaticTokenRegistry';
+
+/** What `initialize` keeps per `externalAccess` entry. */
+export interface StaticHandlerContext {
+  entryIndex: number;
+}
+
+/**
+ * The `gatehouse-static` handler of one plugin. Returns `undefined` for tokens
+ * that are not its entry's, so Backstage tries the next entry; throws a 401 for
+ * its own tokens that are expired or not yet valid, since no other entry can
+ * accept them.
+ */
+export function createStaticTokenHandler(options: {
+  registry: StaticTokenRegistry;
+  rejections: RejectionLog;
+  metrics: TokenMetrics;
+  pluginId: string;
+}): ExternalTokenHandler<StaticHandlerContext> {
+  const { registry, rejections, metrics, pluginId } = options;
+  return createExternalTokenHandler<StaticHandlerContext>({
+    type: GATEHOUSE_STATIC_TYPE,
+    initialize({ options: entryOptions }) {
+      return { entryIndex: registry.bindEntry(entryOptions) };
+    },
+    async verifyToken(token, { entryIndex }) {
+      const verification = registry.verify(token, entryIndex);
+      switch (verification.result) {
+        case 'accepted':
+          metrics.accepted(GATEHOUSE_STATIC_TYPE);
+          return { subject: verification.record.subject };
+        case 'rejected': {
+          const { record, reason } = verification;
+          const detail =
+            reason === 'token_expired_static'
+              ? `expired at ${new Date(record.expiresAt!).toISOString()}`
+              : `is not valid before ${new Date(record.notBefore!).toISOString()}`;
+          rejections.record({
+            reason,
+            fingerprint: record.fingerprint,
+            plugin: pluginId,
+            detail: `token for '${record.subject}' at ${record.origin} ${detail}`,
+          });
+          metrics.rejected(GATEHOUSE_STATIC_TYPE, reason);
+          throw new AuthenticationError(
+            `Static token ${record.fingerprint} ${detail}`,
+          );
+        }
+        case 'unknown':
+        case 'too_large':
+          // Reported by one entry only, and not for JWTs, which are for the
+          // JWT handlers that come later in the list.
+          if (registry.isFirstEntry(entryIndex) && !looksLikeJwt(token)) {
+            const reason = verification.result === 'unknown' ? 'unknown_token' : 'too_large';
+            rejections.record({
+              reason,
+              fingerprint:
+                verification.result === 'unknown' ? verification.fingerprint : undefined,
+              plugin: pluginId,
+            });
+            metrics.rejected(GATEHOUSE_STATIC_TYPE, reason);
+          }
+          return undefined;
+        default:
+          return undefined;
+      }
+    },
+  });
+}

@@ -1,0 +1,47 @@
+import { externalTokenHandlersServiceRef } from '@backstage/backend-defaults/auth';
+import {
+  coreServices,
+  createServiceFactory,
+} from '@backstage/backend-plugin-api';
+import { metricsServiceRef } from '@backstage/backend-plugin-api/alpha';
+import { RejectionLog } from '../lib/RejectionLog';
+import { createTokenMetrics } from '../lib/tokenMetrics';
+import { createStaticTokenHandler } from './staticTokenHandler';
+import { GATEHOUSE_STATIC_TYPE, StaticTokenRegistry } from './StaticTokenRegistry';
+
+/**
+ * Adds the `gatehouse-static` type to `backend.auth.externalAccess`.
+ *
+ * The token table, file watcher and rate-limited rejection log are created
+ * once for the backend (root context) and shared by every plugin's handler.
+ *
+ * @public
+ */
+export const gatehouseStaticTokenHandlerServiceFactory = createServiceFactory({
+  service: externalTokenHandlersServiceRef,
+  deps: {
+    rootConfig: coreServices.rootConfig,
+    rootLogger: coreServices.rootLogger,
+    rootLifecycle: coreServices.rootLifecycle,
+    pluginMetadata: coreServices.pluginMetadata,
+    metrics: metricsServiceRef,
+  },
+  async createRootContext({ rootConfig, rootLogger, rootLifecycle }) {
+    const logger = rootLogger.child({ service: GATEHOUSE_STATIC_TYPE });
+    const registry = await StaticTokenRegistry.create({ config: rootConfig, logger });
+    const rejections = RejectionLog.create({ logger, source: GATEHOUSE_STATIC_TYPE });
+    rootLifecycle.addShutdownHook(() => {
+      registry.close();
+      rejections.close();
+    });
+    return { registry, rejections };
+  },
+  factory({ pluginMetadata, metrics }, { registry, rejections }) {
+    return createStaticTokenHandler({
+      registry,
+      rejections,
+      metrics: createTokenMetrics(metrics),
+      pluginId: pluginMetadata.getId(),
+    });
+  },
+});

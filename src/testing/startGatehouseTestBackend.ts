@@ -1,0 +1,79 @@
+import { authServiceFactory } from '@backstage/backend-defaults/auth';
+import { httpAuthServiceFactory } from '@backstage/backend-defaults/httpAuth';
+import {
+  coreServices,
+  createServiceFactory,
+  BackendFeature,
+} from '@backstage/backend-plugin-api';
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import type { JsonObject } from '@backstage/types';
+import { createDemoPlugin } from '../../dev/demoPlugin';
+import gatehouse from '../index';
+import { CapturedLogs } from './CapturedLogs';
+import { staticPluginKeyStoreConfig } from './pluginKeyStore';
+
+export interface GatehouseTestBackend {
+  server: Awaited<ReturnType<typeof startTestBackend>>['server'];
+  logs: CapturedLogs;
+  /** Replaces the whole root config, as a config file reload would. */
+  updateConfig(data: JsonObject): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * A real backend with the real auth and httpAuth services (startTestBackend's
+ * defaults are mocks that ignore `externalAccess`), the real auditor, Gatehouse,
+ * and two demo plugins, `demo` and `other`, each serving `GET /whoami`.
+ *
+ * @param externalAccess - the `backend.auth.externalAccess` list
+ */
+export async function startGatehouseTestBackend(options: {
+  externalAccess: unknown[];
+  extraConfig?: JsonObject;
+  features?: BackendFeature[];
+}): Promise<GatehouseTestBackend> {
+  const logs = new CapturedLogs();
+  const pluginKeyStore = await staticPluginKeyStoreConfig();
+  const configFor = (externalAccess: unknown[]): JsonObject =>
+    ({
+      ...options.extraConfig,
+      backend: {
+        auth: { pluginKeyStore, externalAccess },
+      },
+    }) as JsonObject;
+  const rootConfig = mockServices.rootConfig({
+    data: configFor(options.externalAccess),
+  });
+
+  const backend = await startTestBackend({
+    features: [
+      authServiceFactory,
+      httpAuthServiceFactory,
+      createServiceFactory({
+        service: coreServices.rootConfig,
+        deps: {},
+        factory: () => rootConfig,
+      }),
+      logs.factory(),
+      gatehouse,
+      createDemoPlugin('demo'),
+      createDemoPlugin('other'),
+      ...(options.features ?? []),
+    ],
+  });
+  return {
+    server: backend.server,
+    logs,
+    updateConfig: data => rootConfig.update({ data }),
+    stop: () => backend.stop(),
+  };
+}
+
+/** Config for `startGatehouseTestBackend`'s `updateConfig`, with the test key store. */
+export async function testBackendConfig(externalAccess: unknown[]): Promise<JsonObject> {
+  return {
+    backend: {
+      auth: { pluginKeyStore: await staticPluginKeyStoreConfig(), externalAccess },
+    },
+  } as JsonObject;
+}
