@@ -27,4 +27,8 @@ export { gatehouseStaticTokenHandlerServiceFactory } from './static/staticTokenH
 export { GATEHOUSE_STATIC_TYPE } from './static/StaticTokenRegistry';
 export { REJECTION_REASONS } from './lib/rejectionReasons';
 export type { RejectionReason } from './lib/rejectionReasons';
-export { createStaticToken, hashStaticToken, STATIC_TOKEN_PREFIX } from './static/staticTokenFormat';
+export {
+  createStaticToken,
+  hashStaticToken,
+  STATIC_TOKEN_PREFIX,
+} from './static/staticTokenFormat';

@@ -56,7 +56,10 @@ export class RejectionLog {
     );
 
     if (this.#windowOpen) {
-      this.#pending.set(event.reason, (this.#pending.get(event.reason) ?? 0) + 1);
+      this.#pending.set(
+        event.reason,
+        (this.#pending.get(event.reason) ?? 0) + 1,
+      );
       return;
     }
     this.#windowOpen = true;

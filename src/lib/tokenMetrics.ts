@@ -9,7 +9,8 @@ export interface TokenMetrics {
 
 export function createTokenMetrics(metrics: MetricsService): TokenMetrics {
   const acceptances = metrics.createCounter('gatehouse.token.acceptances', {
-    description: 'Bearer tokens accepted by a Gatehouse handler, by handler type',
+    description:
+      'Bearer tokens accepted by a Gatehouse handler, by handler type',
   });
   const rejections = metrics.createCounter('gatehouse.token.rejections', {
     description:

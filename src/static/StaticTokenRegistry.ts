@@ -370,7 +370,10 @@ function readEntries(config: Config): Map<number, EntryState> {
     }
     const path = `${EXTERNAL_ACCESS_KEY}[${index}].options`;
     try {
-      const options = parseStaticOptions(entryConfig.getOptional('options'), path);
+      const options = parseStaticOptions(
+        entryConfig.getOptional('options'),
+        path,
+      );
       entries.set(index, { index, path, options, fileTokens: [] });
     } catch (error) {
       if (!(error instanceof StaticTokenConfigError)) {
@@ -396,7 +399,10 @@ function readEntries(config: Config): Map<number, EntryState> {
   }
 
   if (problems.length) {
-    throw new StaticTokenConfigError('Invalid gatehouse-static configuration:', problems);
+    throw new StaticTokenConfigError(
+      'Invalid gatehouse-static configuration:',
+      problems,
+    );
   }
   return entries;
 }
@@ -426,7 +432,10 @@ async function loadFiles(entries: Map<number, EntryState>): Promise<void> {
     }),
   );
   if (problems.length) {
-    throw new StaticTokenConfigError('Invalid gatehouse-static tokensFile:', problems);
+    throw new StaticTokenConfigError(
+      'Invalid gatehouse-static tokensFile:',
+      problems,
+    );
   }
 }
 

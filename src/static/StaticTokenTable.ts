@@ -52,7 +52,10 @@ export class StaticTokenTable {
       }
     }
     if (problems.length) {
-      throw new StaticTokenConfigError('Duplicate gatehouse-static tokens:', problems);
+      throw new StaticTokenConfigError(
+        'Duplicate gatehouse-static tokens:',
+        problems,
+      );
     }
     return new StaticTokenTable(byDigest);
   }

@@ -154,7 +154,9 @@ function toSpecs(
       expiresAt: entry.expiresAt,
       notBefore: entry.notBefore,
       origin: originOf(index),
-      short: entry.token !== undefined && entry.token.length < RECOMMENDED_TOKEN_LENGTH,
+      short:
+        entry.token !== undefined &&
+        entry.token.length < RECOMMENDED_TOKEN_LENGTH,
     });
   });
   return specs;
@@ -172,7 +174,10 @@ export function parseStaticOptions(
   const title = `Invalid gatehouse-static options at ${path}:`;
   const result = optionsSchema.safeParse(raw ?? {});
   if (!result.success) {
-    throw new StaticTokenConfigError(title, describeIssues(path, result.error.issues));
+    throw new StaticTokenConfigError(
+      title,
+      describeIssues(path, result.error.issues),
+    );
   }
   const options = result.data;
   const problems: string[] = [];

@@ -6,7 +6,10 @@ import { AuthenticationError } from '@backstage/errors';
 import type { RejectionLog } from '../lib/RejectionLog';
 import { looksLikeJwt } from '../lib/tokenDigest';
 import type { TokenMetrics } from '../lib/tokenMetrics';
-import { GATEHOUSE_STATIC_TYPE, StaticTokenRegistry } from './StaticTokenRegistry';
+import {
+  GATEHOUSE_STATIC_TYPE,
+  StaticTokenRegistry,
+} from './StaticTokenRegistry';
 
 /** What `initialize` keeps per `externalAccess` entry. */
 export interface StaticHandlerContext {
@@ -59,11 +62,14 @@ export function createStaticTokenHandler(options: {
           // Reported by one entry only, and not for JWTs, which are for the
           // JWT handlers that come later in the list.
           if (registry.isFirstEntry(entryIndex) && !looksLikeJwt(token)) {
-            const reason = verification.result === 'unknown' ? 'unknown_token' : 'too_large';
+            const reason =
+              verification.result === 'unknown' ? 'unknown_token' : 'too_large';
             rejections.record({
               reason,
               fingerprint:
-                verification.result === 'unknown' ? verification.fingerprint : undefined,
+                verification.result === 'unknown'
+                  ? verification.fingerprint
+                  : undefined,
               plugin: pluginId,
             });
             metrics.rejected(GATEHOUSE_STATIC_TYPE, reason);

@@ -7,7 +7,10 @@ import { metricsServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { RejectionLog } from '../lib/RejectionLog';
 import { createTokenMetrics } from '../lib/tokenMetrics';
 import { createStaticTokenHandler } from './staticTokenHandler';
-import { GATEHOUSE_STATIC_TYPE, StaticTokenRegistry } from './StaticTokenRegistry';
+import {
+  GATEHOUSE_STATIC_TYPE,
+  StaticTokenRegistry,
+} from './StaticTokenRegistry';
 
 /**
  * Adds the `gatehouse-static` type to `backend.auth.externalAccess`.
@@ -28,8 +31,14 @@ export const gatehouseStaticTokenHandlerServiceFactory = createServiceFactory({
   },
   async createRootContext({ rootConfig, rootLogger, rootLifecycle }) {
     const logger = rootLogger.child({ service: GATEHOUSE_STATIC_TYPE });
-    const registry = await StaticTokenRegistry.create({ config: rootConfig, logger });
-    const rejections = RejectionLog.create({ logger, source: GATEHOUSE_STATIC_TYPE });
+    const registry = await StaticTokenRegistry.create({
+      config: rootConfig,
+      logger,
+    });
+    const rejections = RejectionLog.create({
+      logger,
+      source: GATEHOUSE_STATIC_TYPE,
+    });
     rootLifecycle.addShutdownHook(() => {
       registry.close();
       rejections.close();

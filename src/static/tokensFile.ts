@@ -29,7 +29,9 @@ export async function readTokensFile(
   try {
     const stats = await fs.stat(file);
     if (!stats.isFile()) {
-      throw new StaticTokenConfigError(title, [`${file}: is not a regular file`]);
+      throw new StaticTokenConfigError(title, [
+        `${file}: is not a regular file`,
+      ]);
     }
     if (stats.size > MAX_TOKENS_FILE_BYTES) {
       throw new StaticTokenConfigError(title, [

@@ -33,7 +33,9 @@ export class CapturedLogs {
   }
 
   matching(level: LogEntry['level'], pattern: RegExp): LogEntry[] {
-    return this.entries.filter(e => e.level === level && pattern.test(e.message));
+    return this.entries.filter(
+      e => e.level === level && pattern.test(e.message),
+    );
   }
 
   clear() {
@@ -46,7 +48,10 @@ export class CapturedLogs {
         this.entries.push({
           level,
           message,
-          meta: { ...base, ...(isObject(meta) ? meta : meta ? { error: meta } : {}) },
+          meta: {
+            ...base,
+            ...(isObject(meta) ? meta : meta ? { error: meta } : {}),
+          },
         });
       };
     return {
@@ -60,13 +65,17 @@ export class CapturedLogs {
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !(value instanceof Error);
+  return (
+    typeof value === 'object' && value !== null && !(value instanceof Error)
+  );
 }
 
 function safeStringify(value: unknown): string {
   try {
     return JSON.stringify(value, (_k, v) =>
-      v instanceof Error ? { name: v.name, message: v.message, stack: v.stack } : v,
+      v instanceof Error
+        ? { name: v.name, message: v.message, stack: v.stack }
+        : v,
     );
   } catch {
     return String(value);

@@ -22,7 +22,9 @@ export function staticPluginKeyStoreConfig(): Promise<object> {
     writeFileSync(privateKeyFile, await exportPKCS8(privateKey));
     return {
       type: 'static',
-      static: { keys: [{ publicKeyFile, privateKeyFile, keyId: 'test-key-1' }] },
+      static: {
+        keys: [{ publicKeyFile, privateKeyFile, keyId: 'test-key-1' }],
+      },
     };
   })();
   return cached;

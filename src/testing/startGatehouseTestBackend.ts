@@ -70,10 +70,15 @@ export async function startGatehouseTestBackend(options: {
 }
 
 /** Config for `startGatehouseTestBackend`'s `updateConfig`, with the test key store. */
-export async function testBackendConfig(externalAccess: unknown[]): Promise<JsonObject> {
+export async function testBackendConfig(
+  externalAccess: unknown[],
+): Promise<JsonObject> {
   return {
     backend: {
-      auth: { pluginKeyStore: await staticPluginKeyStoreConfig(), externalAccess },
+      auth: {
+        pluginKeyStore: await staticPluginKeyStoreConfig(),
+        externalAccess,
+      },
     },
   } as JsonObject;
 }

@@ -1,0 +1,30 @@
+/** The CLI's streams, injectable so that commands can be tested in-process too. */
+export interface CliIo {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+  /** The whole of standard input. */
+  readStdin(): Promise<string>;
+  /** True when standard input is a terminal (then a hint is printed before reading). */
+  stdinIsTty: boolean;
+}
+
+export const processIo: CliIo = {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  stdinIsTty: Boolean(process.stdin.isTTY),
+  async readStdin() {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) {
+      chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  },
+};
+
+/** A usage or input error: printed without a stack trace, exit code 2. */
+export class CliUsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CliUsageError';
+  }
+}

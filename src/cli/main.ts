@@ -1,0 +1,54 @@
+import { CliIo, CliUsageError, processIo } from './io';
+import { tokenCreate, tokenHash, TOKEN_USAGE } from './tokenCommands';
+
+const USAGE = `gatehouse: tools for Gatehouse, service-to-service auth for Backstage
+
+${TOKEN_USAGE}`;
+
+/** Runs the `gatehouse` command; resolves to the process exit code. */
+export async function main(
+  argv: string[],
+  io: CliIo = processIo,
+): Promise<number> {
+  const [group, command, ...rest] = argv;
+  try {
+    if (group === 'token' && command === 'create') {
+      return await tokenCreate(rest, io);
+    }
+    if (group === 'token' && command === 'hash') {
+      return await tokenHash(rest, io);
+    }
+    if (
+      group === undefined ||
+      group === 'help' ||
+      group === '--help' ||
+      group === '-h'
+    ) {
+      io.stdout.write(USAGE);
+      return 0;
+    }
+    throw new CliUsageError(`Unknown command '${argv.join(' ')}'`);
+  } catch (error) {
+    // parseArgs reports unknown options as TypeErrors with a code.
+    if (
+      error instanceof CliUsageError ||
+      (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+    ) {
+      io.stderr.write(`gatehouse: ${(error as Error).message}\n\n${USAGE}`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    code => {
+      process.exitCode = code;
+    },
+    error => {
+      process.stderr.write(`gatehouse: ${error?.stack ?? error}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
