@@ -260,7 +260,10 @@ describe('gatehouse-static through a real backend', () => {
     await eventually(async () => {
       expect((await whoami(backend, ADDED_TOKEN)).status).toBe(200);
     }, 2000);
+    // One shared table: every plugin sees the change at once.
+    expect((await whoami(backend, ADDED_TOKEN, 'other')).status).toBe(200);
     expect((await whoami(backend, FILE_TOKEN)).status).toBe(401);
+    expect((await whoami(backend, FILE_TOKEN, 'other')).status).toBe(401);
     expect(
       backend.logs.matching(
         'info',
