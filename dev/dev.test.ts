@@ -1,0 +1,228 @@
+/**
+ * Starts the dev backend the way `npm start` does, as a child process, and
+ * runs every example its banner prints, so the banner cannot promise a status
+ * the backend does not give.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parse } from 'yaml';
+import {
+  curlCommand,
+  DEV_HASHED_TOKEN_HASH,
+  DEV_TOKENS,
+  devExamples,
+  READY_MARKER,
+} from './examples';
+
+const repoRoot = resolve(__dirname, '..');
+const EXAMPLE_ENTITIES = [
+  'gatehouse-demo',
+  'gatehouse-demo-api-server',
+  'gatehouse-demo-api',
+  'dev-user',
+];
+
+let child: ChildProcess;
+let output = '';
+let baseUrl: string;
+let tempDir: string;
+let tokensFile: string;
+// Stands for a real secret that a developer exported: it must work, and never be printed.
+const callerCiToken = `gth_${randomBytes(32).toString('base64url')}`;
+
+function killChild() {
+  child.kill('SIGKILL');
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+function waitForReady(timeoutMs: number): Promise<void> {
+  return new Promise((resolveReady, reject) => {
+    const timer = setTimeout(
+      () =>
+        reject(
+          new Error(`no banner within ${timeoutMs} ms; output:\n${output}`),
+        ),
+      timeoutMs,
+    );
+    const check = () => {
+      if (output.includes(READY_MARKER)) {
+        clearTimeout(timer);
+        resolveReady();
+      }
+    };
+    child.stdout!.on('data', check);
+    child.once('exit', code => {
+      clearTimeout(timer);
+      reject(
+        new Error(
+          `dev backend exited with ${code} before the banner; output:\n${output}`,
+        ),
+      );
+    });
+    check();
+  });
+}
+
+async function get(path: string, token: string) {
+  const response = await fetch(`${baseUrl}${path}`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  return { status: response.status, body: await response.text() };
+}
+
+/** Retries until `done` holds for the response or the time is up; returns the last response. */
+async function poll(
+  path: string,
+  token: string,
+  timeoutMs: number,
+  done: (body: string) => boolean,
+) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const response = await get(path, token);
+    if (
+      (response.status === 200 && done(response.body)) ||
+      Date.now() > deadline
+    ) {
+      return response;
+    }
+    await new Promise(r => setTimeout(r, 250));
+  }
+}
+
+beforeAll(async () => {
+  const port = await freePort();
+  baseUrl = `http://localhost:${port}`;
+  tempDir = mkdtempSync(join(tmpdir(), 'gatehouse-dev-test-'));
+  // A fresh file, which the dev backend creates, so edits to the developer's
+  // .gatehouse-dev/tokens.yaml cannot break the test, nor the test them.
+  tokensFile = join(tempDir, 'tokens.yaml');
+
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (
+      !name.startsWith('APP_CONFIG_') &&
+      name !== 'NODE_ENV' &&
+      name !== 'DEPLOY_BOT_TOKEN'
+    ) {
+      env[name] = value;
+    }
+  }
+  Object.assign(env, {
+    GATEHOUSE_DEV_PORT: String(port),
+    GATEHOUSE_TOKENS_FILE: tokensFile,
+    CI_TOKEN: callerCiToken,
+  });
+
+  // One process (no tsx CLI wrapper), so that killing it leaves nothing behind.
+  child = spawn(process.execPath, ['--import', 'tsx', 'dev/index.ts'], {
+    cwd: repoRoot,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  // If Jest is interrupted before afterAll, the backend must not outlive it.
+  process.once('exit', killChild);
+  child.stdout!.setEncoding('utf8').on('data', chunk => (output += chunk));
+  child.stderr!.setEncoding('utf8').on('data', chunk => (output += chunk));
+  await waitForReady(60_000);
+}, 70_000);
+
+afterAll(async () => {
+  process.removeListener('exit', killChild);
+  if (child && child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise(r => child.once('exit', r));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
+  if (tempDir) {
+    rmSync(tempDir, { recursive: true, force: true });
+  }
+}, 15_000);
+
+test('the hash in dev/app-config.dev.yaml is the hash of the printed token', () => {
+  const hash = `sha256:${createHash('sha256').update(DEV_TOKENS.hashed).digest('hex')}`;
+  expect(hash).toBe(DEV_HASHED_TOKEN_HASH);
+  const config = parse(
+    readFileSync(join(__dirname, 'app-config.dev.yaml'), 'utf8'),
+  );
+  const hashes = config.backend.auth.externalAccess.flatMap(
+    (entry: { options: { tokens?: { hash?: string }[] } }) =>
+      (entry.options.tokens ?? []).map(t => t.hash),
+  );
+  expect(hashes).toContain(DEV_HASHED_TOKEN_HASH);
+});
+
+test('the banner prints a curl command for every example', () => {
+  for (const example of devExamples(baseUrl)) {
+    expect(output).toContain(curlCommand(example));
+  }
+});
+
+describe.each(devExamples('http://localhost:7007').map(e => [e.title, e]))(
+  '%s',
+  (_, example) => {
+    test(`GET ${example.path} answers ${example.expectedStatus}`, async () => {
+      const response =
+        example.path === '/api/catalog/entities'
+          ? // The catalog processes its locations in the background after start-up.
+            await poll(example.path, example.token, 30_000, body =>
+              EXAMPLE_ENTITIES.every(name => body.includes(`"name":"${name}"`)),
+            )
+          : await get(example.path, example.token);
+      expect({ status: response.status, body: response.body }).toMatchObject({
+        status: example.expectedStatus,
+      });
+      if (example.expectedSubject) {
+        expect(JSON.parse(response.body).principal.subject).toBe(
+          example.expectedSubject,
+        );
+      }
+      if (example.token === DEV_TOKENS.expired) {
+        expect(JSON.parse(response.body).error.message).toMatch(
+          /expired at 2020-01-01/,
+        );
+      }
+      if (example.path === '/api/catalog/entities') {
+        for (const name of EXAMPLE_ENTITIES) {
+          expect(response.body).toContain(`"name":"${name}"`);
+        }
+      }
+    }, 40_000);
+  },
+);
+
+test('a token added to the tokens file is accepted without a restart', async () => {
+  const added = `gth_dev_added_at_run_time_${randomBytes(8).toString('hex')}`;
+  expect((await get('/api/demo/whoami', added)).status).toBe(401);
+  writeFileSync(
+    tokensFile,
+    `${readFileSync(tokensFile, 'utf8')}  - token: ${added}\n    subject: added-later\n`,
+  );
+  // The banner promises 2 s; the extra second is slack for a busy test machine.
+  const response = await poll('/api/demo/whoami', added, 3_000, () => true);
+  expect(response.status).toBe(200);
+  expect(JSON.parse(response.body).principal.subject).toBe('added-later');
+});
+
+test("the caller's own CI_TOKEN is used, and never printed", async () => {
+  expect((await get('/api/catalog/entities', callerCiToken)).status).toBe(200);
+  expect((await get('/api/demo/whoami', callerCiToken)).status).toBe(403);
+  await new Promise(r => setTimeout(r, 200)); // let the request logs arrive
+  expect(output).not.toContain(callerCiToken);
+});
