@@ -1,8 +1,6 @@
+import { GatehouseConfigError } from '../lib/GatehouseConfigError';
 import { parseArgs } from 'node:util';
-import {
-  parseStaticOptions,
-  StaticTokenConfigError,
-} from '../static/staticOptions';
+import { parseStaticOptions } from '../static/staticOptions';
 import {
   createStaticToken,
   hashStaticToken,
@@ -49,7 +47,7 @@ function validateEntry(entry: Record<string, string>) {
   try {
     parseStaticOptions({ subject: 'entry-subject', tokens: [entry] }, 'token');
   } catch (error) {
-    if (error instanceof StaticTokenConfigError) {
+    if (error instanceof GatehouseConfigError) {
       throw new CliUsageError(
         error.problems
           .map(p => p.replace(/^token\.tokens\[0\]\.?/, ''))

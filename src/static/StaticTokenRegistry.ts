@@ -1,17 +1,21 @@
+import { GatehouseConfigError, problemsOf } from '../lib/GatehouseConfigError';
 import type {
   LoggerService,
   RootConfigService,
 } from '@backstage/backend-plugin-api';
 import type { Config } from '@backstage/config';
 import { promises as fs } from 'node:fs';
-import { canonicalJson } from '../lib/canonicalJson';
+import {
+  EntryBinder,
+  EXTERNAL_ACCESS_KEY,
+  externalAccessEntriesOfType,
+} from '../lib/externalAccessEntries';
 import { fingerprintOfDigest, sha256Hex } from '../lib/tokenDigest';
 import { ExpiryNotices } from './ExpiryNotices';
 import {
   MAX_TOKEN_LENGTH,
   parseStaticOptions,
   StaticEntryOptions,
-  StaticTokenConfigError,
   StaticTokenSpec,
 } from './staticOptions';
 import { StaticTokenRecord, StaticTokenTable } from './StaticTokenTable';
@@ -20,7 +24,6 @@ import { fileSignature, readTokensFile } from './tokensFile';
 /** The `type` of Gatehouse's static token entries in `backend.auth.externalAccess`. */
 export const GATEHOUSE_STATIC_TYPE = 'gatehouse-static';
 
-const EXTERNAL_ACCESS_KEY = 'backend.auth.externalAccess';
 const HOUR_MS = 60 * 60 * 1000;
 
 /** The outcome of looking a bearer token up for one `externalAccess` entry. */
@@ -79,15 +82,14 @@ export class StaticTokenRegistry {
   readonly #expiryNotices: ExpiryNotices;
   #entries: Map<number, EntryState>;
   #table: StaticTokenTable;
-  /** Canonical JSON of an entry's options -> entry index, for `bindEntry`. */
-  readonly #entryByOptions = new Map<string, number>();
+  readonly #binder = new EntryBinder(GATEHOUSE_STATIC_TYPE);
   #firstEntryIndex: number;
   #queue: Promise<void> = Promise.resolve();
   #polling = false;
   readonly #timers: NodeJS.Timeout[] = [];
   #subscription?: { unsubscribe(): void };
 
-  /** @throws StaticTokenConfigError naming every invalid config path or file */
+  /** @throws GatehouseConfigError naming every invalid config path or file */
   static async create(
     options: StaticTokenRegistryOptions,
   ): Promise<StaticTokenRegistry> {
@@ -112,7 +114,9 @@ export class StaticTokenRegistry {
     for (const entry of entries.values()) {
       entry.fileLoadedAt = new Date(this.#now());
     }
-    this.#rememberOptions(this.#config);
+    this.#binder.remember(
+      externalAccessEntriesOfType(this.#config, GATEHOUSE_STATIC_TYPE),
+    );
 
     if (entries.size === 0) {
       return;
@@ -150,20 +154,9 @@ export class StaticTokenRegistry {
     return this.#table.size;
   }
 
-  /**
-   * Finds the entry whose options Backstage passes to the handler's
-   * `initialize`. Backstage hands over only the options, not the entry's
-   * position, so the options are matched by content; two entries cannot have
-   * equal options, since their tokens would be duplicates.
-   */
+  /** The entry index for the options Backstage passes to `initialize`. */
   bindEntry(options: Config): number {
-    const index = this.#entryByOptions.get(canonicalJson(options.get()));
-    if (index === undefined) {
-      throw new Error(
-        `gatehouse-static: the options passed by Backstage match no '${GATEHOUSE_STATIC_TYPE}' entry in ${EXTERNAL_ACCESS_KEY}`,
-      );
-    }
-    return index;
+    return this.#binder.bind(options);
   }
 
   /** True for the entry that reports tokens no entry knows, so they are reported once. */
@@ -308,7 +301,9 @@ export class StaticTokenRegistry {
       this.#logger.error(`${keep}: ${problemsOf(error)}`);
       return;
     }
-    this.#rememberOptions(this.#config);
+    this.#binder.remember(
+      externalAccessEntriesOfType(this.#config, GATEHOUSE_STATIC_TYPE),
+    );
     this.#logger.info(
       `gatehouse-static applied a configuration change: ${this.#table.size} token(s)`,
     );
@@ -342,46 +337,27 @@ export class StaticTokenRegistry {
       }
     }
   }
-
-  #rememberOptions(config: Config) {
-    const entries = config.getOptionalConfigArray(EXTERNAL_ACCESS_KEY) ?? [];
-    for (const index of this.#entries.keys()) {
-      const options = entries[index]?.getOptional('options');
-      this.#entryByOptions.set(canonicalJson(options ?? {}), index);
-    }
-  }
 }
 
-function problemsOf(error: unknown): string {
-  if (error instanceof StaticTokenConfigError) {
-    return error.problems.join('; ');
-  }
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** @throws StaticTokenConfigError listing the problems of every entry */
+/** @throws GatehouseConfigError listing the problems of every entry */
 function readEntries(config: Config): Map<number, EntryState> {
   const entries = new Map<number, EntryState>();
   const problems: string[] = [];
-  const configs = config.getOptionalConfigArray(EXTERNAL_ACCESS_KEY) ?? [];
-  configs.forEach((entryConfig, index) => {
-    if (entryConfig.getOptionalString('type') !== GATEHOUSE_STATIC_TYPE) {
-      return;
-    }
-    const path = `${EXTERNAL_ACCESS_KEY}[${index}].options`;
+  for (const {
+    index,
+    optionsPath: path,
+    rawOptions,
+  } of externalAccessEntriesOfType(config, GATEHOUSE_STATIC_TYPE)) {
     try {
-      const options = parseStaticOptions(
-        entryConfig.getOptional('options'),
-        path,
-      );
+      const options = parseStaticOptions(rawOptions, path);
       entries.set(index, { index, path, options, fileTokens: [] });
     } catch (error) {
-      if (!(error instanceof StaticTokenConfigError)) {
+      if (!(error instanceof GatehouseConfigError)) {
         throw error;
       }
       problems.push(...error.problems);
     }
-  });
+  }
 
   const entryByFile = new Map<string, EntryState>();
   for (const entry of entries.values()) {
@@ -399,7 +375,7 @@ function readEntries(config: Config): Map<number, EntryState> {
   }
 
   if (problems.length) {
-    throw new StaticTokenConfigError(
+    throw new GatehouseConfigError(
       'Invalid gatehouse-static configuration:',
       problems,
     );
@@ -422,7 +398,7 @@ async function loadFiles(entries: Map<number, EntryState>): Promise<void> {
         entry.fileTokens = loaded.tokens;
         entry.fileSignature = loaded.signature;
       } catch (error) {
-        if (!(error instanceof StaticTokenConfigError)) {
+        if (!(error instanceof GatehouseConfigError)) {
           throw error;
         }
         problems.push(
@@ -432,7 +408,7 @@ async function loadFiles(entries: Map<number, EntryState>): Promise<void> {
     }),
   );
   if (problems.length) {
-    throw new StaticTokenConfigError(
+    throw new GatehouseConfigError(
       'Invalid gatehouse-static tokensFile:',
       problems,
     );

@@ -1,5 +1,6 @@
 import { fingerprintOfDigest } from '../lib/tokenDigest';
-import { StaticTokenConfigError, StaticTokenSpec } from './staticOptions';
+import { GatehouseConfigError } from '../lib/GatehouseConfigError';
+import { StaticTokenSpec } from './staticOptions';
 
 /** A token as the table holds it, tied to its `externalAccess` entry. */
 export interface StaticTokenRecord extends StaticTokenSpec {
@@ -31,7 +32,7 @@ export class StaticTokenTable {
     return new StaticTokenTable(new Map());
   }
 
-  /** @throws StaticTokenConfigError if a token appears twice. */
+  /** @throws GatehouseConfigError if a token appears twice. */
   static build(sources: Iterable<StaticTokenSource>): StaticTokenTable {
     const byDigest = new Map<string, StaticTokenRecord>();
     const problems: string[] = [];
@@ -52,7 +53,7 @@ export class StaticTokenTable {
       }
     }
     if (problems.length) {
-      throw new StaticTokenConfigError(
+      throw new GatehouseConfigError(
         'Duplicate gatehouse-static tokens:',
         problems,
       );

@@ -1,10 +1,7 @@
+import { GatehouseConfigError } from '../lib/GatehouseConfigError';
 import fc from 'fast-check';
 import { sha256Hex } from '../lib/tokenDigest';
-import {
-  parseStaticOptions,
-  parseTokensFileContent,
-  StaticTokenConfigError,
-} from './staticOptions';
+import { parseStaticOptions, parseTokensFileContent } from './staticOptions';
 
 const PATH = 'backend.auth.externalAccess[0].options';
 const TOKEN = 'gth_0123456789abcdefghijklmnopqrstuvwxyzABCDEFG';
@@ -13,7 +10,7 @@ function problemsOf(raw: unknown): string[] {
   try {
     parseStaticOptions(raw, PATH);
   } catch (error) {
-    if (error instanceof StaticTokenConfigError) {
+    if (error instanceof GatehouseConfigError) {
       return error.problems;
     }
     throw error;

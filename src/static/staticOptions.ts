@@ -1,6 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { describeIssues, joinConfigPath } from '../lib/configIssues';
+import { GatehouseConfigError } from '../lib/GatehouseConfigError';
 import { sha256Hex } from '../lib/tokenDigest';
 
 /** Shortest token accepted at all; upstream `static` accepts 8. */
@@ -35,16 +36,6 @@ export interface StaticEntryOptions {
   tokens: StaticTokenSpec[];
   /** Absolute path. */
   tokensFile?: string;
-}
-
-/** Thrown for invalid options or token files; the message names every bad path. */
-export class StaticTokenConfigError extends Error {
-  readonly problems: string[];
-  constructor(title: string, problems: string[]) {
-    super(`${title}\n${problems.map(p => `  - ${p}`).join('\n')}`);
-    this.name = 'StaticTokenConfigError';
-    this.problems = problems;
-  }
 }
 
 const subjectSchema = z
@@ -174,7 +165,7 @@ export function parseStaticOptions(
   const title = `Invalid gatehouse-static options at ${path}:`;
   const result = optionsSchema.safeParse(raw ?? {});
   if (!result.success) {
-    throw new StaticTokenConfigError(
+    throw new GatehouseConfigError(
       title,
       describeIssues(path, result.error.issues),
     );
@@ -207,7 +198,7 @@ export function parseStaticOptions(
     ),
   );
   if (problems.length) {
-    throw new StaticTokenConfigError(title, problems);
+    throw new GatehouseConfigError(title, problems);
   }
   return {
     subject: options.subject,
@@ -233,7 +224,7 @@ export function parseTokensFileContent(
   const title = `Invalid gatehouse-static tokensFile ${file}:`;
   const result = tokensFileSchema.safeParse(content);
   if (!result.success) {
-    throw new StaticTokenConfigError(
+    throw new GatehouseConfigError(
       title,
       describeIssues('', result.error.issues).map(line => `${file}: ${line}`),
     );
@@ -246,7 +237,7 @@ export function parseTokensFileContent(
     problems,
   );
   if (problems.length) {
-    throw new StaticTokenConfigError(title, problems);
+    throw new GatehouseConfigError(title, problems);
   }
   return specs;
 }

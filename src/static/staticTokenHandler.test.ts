@@ -428,7 +428,7 @@ describe('gatehouse-static start-up validation', () => {
       (e: Error) => e,
     );
     // Backstage wraps the error once per plugin, in "Plugin 'x' startup failed; caused by ...".
-    const match = /StaticTokenConfigError: ([\s\S]*?)(?:\n {2}Plugin '|$)/.exec(
+    const match = /GatehouseConfigError: ([\s\S]*?)(?:\n {2}Plugin '|$)/.exec(
       error.message,
     );
     return match ? match[1] : error.message;

@@ -1,10 +1,7 @@
+import { GatehouseConfigError } from '../lib/GatehouseConfigError';
 import { promises as fs, Stats } from 'node:fs';
 import { parseDocument } from 'yaml';
-import {
-  parseTokensFileContent,
-  StaticTokenConfigError,
-  StaticTokenSpec,
-} from './staticOptions';
+import { parseTokensFileContent, StaticTokenSpec } from './staticOptions';
 
 /** 10,000 hashed tokens with subjects and dates take about 1.5 MB. */
 export const MAX_TOKENS_FILE_BYTES = 16 * 1024 * 1024;
@@ -17,7 +14,7 @@ export function fileSignature(stats: Stats): string {
 /**
  * Reads a `tokensFile` (YAML or JSON, which is YAML too) and validates it.
  *
- * @throws StaticTokenConfigError naming the file and every problem in it
+ * @throws GatehouseConfigError naming the file and every problem in it
  */
 export async function readTokensFile(
   file: string,
@@ -29,23 +26,21 @@ export async function readTokensFile(
   try {
     const stats = await fs.stat(file);
     if (!stats.isFile()) {
-      throw new StaticTokenConfigError(title, [
-        `${file}: is not a regular file`,
-      ]);
+      throw new GatehouseConfigError(title, [`${file}: is not a regular file`]);
     }
     if (stats.size > MAX_TOKENS_FILE_BYTES) {
-      throw new StaticTokenConfigError(title, [
+      throw new GatehouseConfigError(title, [
         `${file}: is ${stats.size} bytes, more than the limit of ${MAX_TOKENS_FILE_BYTES}`,
       ]);
     }
     signature = fileSignature(stats);
     text = await fs.readFile(file, 'utf8');
   } catch (error) {
-    if (error instanceof StaticTokenConfigError) {
+    if (error instanceof GatehouseConfigError) {
       throw error;
     }
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    throw new StaticTokenConfigError(title, [
+    throw new GatehouseConfigError(title, [
       `${file}: cannot be read (${code}); check the path in 'tokensFile' and the file's permissions`,
     ]);
   }
@@ -54,7 +49,7 @@ export async function readTokensFile(
   if (document.errors.length) {
     // Only the position: a YAML error message quotes the offending line, and
     // that line may hold a token.
-    throw new StaticTokenConfigError(
+    throw new GatehouseConfigError(
       title,
       document.errors.map(e => {
         const where = e.linePos?.[0];
