@@ -1,13 +1,15 @@
 /**
  * Gatehouse: service-to-service authentication for Backstage backends.
  *
- * Adds the `gatehouse-static` external access type (hashed, expiring, rotating,
- * hot-reloaded static tokens) to `backend.auth.externalAccess`.
+ * Adds two types to `backend.auth.externalAccess`: `gatehouse-static` (hashed,
+ * expiring, rotating, hot-reloaded static tokens) and `gatehouse-jwks` (JWTs
+ * from identity providers, bound to claims, surviving provider outages).
  *
  * @packageDocumentation
  */
 
 import { createBackendFeatureLoader } from '@backstage/backend-plugin-api';
+import { gatehouseJwksTokenHandlerServiceFactory } from './jwks/jwksTokenHandlerServiceFactory';
 import { gatehouseStaticTokenHandlerServiceFactory } from './static/staticTokenHandlerServiceFactory';
 
 /**
@@ -18,13 +20,18 @@ import { gatehouseStaticTokenHandlerServiceFactory } from './static/staticTokenH
  */
 const gatehouse = createBackendFeatureLoader({
   loader() {
-    return [gatehouseStaticTokenHandlerServiceFactory];
+    return [
+      gatehouseStaticTokenHandlerServiceFactory,
+      gatehouseJwksTokenHandlerServiceFactory,
+    ];
   },
 });
 export default gatehouse;
 
 export { gatehouseStaticTokenHandlerServiceFactory } from './static/staticTokenHandlerServiceFactory';
 export { GATEHOUSE_STATIC_TYPE } from './static/StaticTokenRegistry';
+export { gatehouseJwksTokenHandlerServiceFactory } from './jwks/jwksTokenHandlerServiceFactory';
+export { GATEHOUSE_JWKS_TYPE } from './jwks/JwksRegistry';
 export { REJECTION_REASONS } from './lib/rejectionReasons';
 export type { RejectionReason } from './lib/rejectionReasons';
 export {

@@ -1,0 +1,303 @@
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import {
+  createLocalJWKSet,
+  errors,
+  FlattenedJWSInput,
+  JSONWebKeySet,
+  JWSHeaderParameters,
+  KeyLike,
+} from 'jose';
+import { canonicalJson } from '../lib/canonicalJson';
+import { fetchJson, FetchJsonError } from './fetchJson';
+import type { KeySetSettings } from './jwksOptions';
+
+/** Key sets and discovery documents are small; 512 KiB is hundreds of keys. */
+const MAX_DOCUMENT_BYTES = 512 * 1024;
+
+/** Why no key could be found for a token. */
+export class KeyResolutionError extends Error {
+  readonly reason: 'unknown_kid' | 'jwks_unavailable';
+  constructor(reason: 'unknown_kid' | 'jwks_unavailable', message: string) {
+    super(message);
+    this.name = 'KeyResolutionError';
+    this.reason = reason;
+  }
+}
+
+interface KeySet {
+  getKey: ReturnType<typeof createLocalJWKSet>;
+  /** Canonical JSON of the keys, to tell a change from a re-fetch. */
+  json: string;
+  kids: string[];
+  fetchedAt: number;
+}
+
+/** What `gatehouse explain` and logs say about a provider's keys. */
+export interface KeySourceStatus {
+  source: string;
+  jwksUrl?: string;
+  kids: string[];
+  fetchedAt?: number;
+  lastError?: string;
+}
+
+/**
+ * The public keys of one identity provider, shared by every entry and plugin
+ * that names it.
+ *
+ * Unlike jose's remote key set, it keeps serving the last good keys while the
+ * provider is down, slow or answers garbage (stale-if-error, for at most
+ * `maxStaleMs`), and it never fetches on the request path except when it has
+ * no usable keys or a token names an unknown `kid`; then at most once per
+ * `cooldownMs`, with concurrent requests sharing one fetch. `version` changes
+ * whenever the keys do, so caches of verified tokens can drop what the old
+ * keys vouched for.
+ */
+export class RemoteKeySource {
+  readonly #name: string;
+  readonly #issuer?: string;
+  readonly #settings: KeySetSettings;
+  readonly #logger: LoggerService;
+  readonly #now: () => number;
+  #jwksUrl?: string;
+  #keySet?: KeySet;
+  #version = 0;
+  #lastAttemptAt = -Infinity;
+  #lastError?: string;
+  #inflight?: Promise<void>;
+
+  /**
+   * @param options - `url` of the JWKS, or `issuer` to find it by OIDC discovery
+   */
+  static create(options: {
+    url?: string;
+    issuer?: string;
+    settings: KeySetSettings;
+    logger: LoggerService;
+    now?: () => number;
+  }): RemoteKeySource {
+    return new RemoteKeySource(options);
+  }
+
+  private constructor(options: {
+    url?: string;
+    issuer?: string;
+    settings: KeySetSettings;
+    logger: LoggerService;
+    now?: () => number;
+  }) {
+    this.#jwksUrl = options.url;
+    this.#issuer = options.url ? undefined : options.issuer;
+    this.#name = options.url ?? `${options.issuer} (OIDC discovery)`;
+    this.#settings = options.settings;
+    this.#logger = options.logger;
+    this.#now = options.now ?? Date.now;
+  }
+
+  get name(): string {
+    return this.#name;
+  }
+
+  get settings(): KeySetSettings {
+    return this.#settings;
+  }
+
+  get version(): number {
+    return this.#version;
+  }
+
+  status(): KeySourceStatus {
+    return {
+      source: this.#name,
+      jwksUrl: this.#jwksUrl,
+      kids: this.#keySet?.kids ?? [],
+      fetchedAt: this.#keySet?.fetchedAt,
+      lastError: this.#lastError,
+    };
+  }
+
+  /** Fetches the keys in the background, so the first request rarely waits. */
+  start(): void {
+    void this.#refresh();
+  }
+
+  /** Resolves when a fetch in flight is done; for tests. */
+  async settled(): Promise<void> {
+    await this.#inflight;
+  }
+
+  /** A jose key resolver: `jwtVerify(token, source.getKey, ...)`. */
+  getKey = async (
+    header: JWSHeaderParameters,
+    token?: FlattenedJWSInput,
+  ): Promise<KeyLike | Uint8Array> => {
+    const keySet = await this.#usableKeySet();
+    try {
+      return await keySet.getKey(header, token);
+    } catch (error) {
+      if (!(error instanceof errors.JWKSNoMatchingKey)) {
+        throw error;
+      }
+    }
+    // A kid we do not know: perhaps the provider has just published it.
+    if (this.#inflight || this.#coolingDownOver()) {
+      await this.#refresh();
+      if (this.#keySet) {
+        try {
+          return await this.#keySet.getKey(header, token);
+        } catch (error) {
+          if (!(error instanceof errors.JWKSNoMatchingKey)) {
+            throw error;
+          }
+        }
+      }
+    }
+    if (this.#lastError) {
+      throw new KeyResolutionError(
+        'jwks_unavailable',
+        `kid '${header.kid}' is not among the cached keys of ${this.#name}, which cannot be fetched now: ${this.#lastError}`,
+      );
+    }
+    throw new KeyResolutionError(
+      'unknown_kid',
+      `kid '${header.kid}' is not in the key set of ${this.#name} (kids: ${this.#keySet?.kids.join(', ') || 'none'})`,
+    );
+  };
+
+  async #usableKeySet(): Promise<KeySet> {
+    const now = this.#now();
+    const age = this.#keySet ? now - this.#keySet.fetchedAt : Infinity;
+    if (age > this.#settings.maxStaleMs) {
+      // No keys, or keys too old to trust without asking the provider again.
+      if (this.#inflight || this.#coolingDownOver()) {
+        await this.#refresh();
+      }
+      this.#dropIfTooStale();
+    } else if (
+      age > this.#settings.cacheMaxAgeMs &&
+      !this.#inflight &&
+      this.#coolingDownOver()
+    ) {
+      void this.#refresh();
+    }
+    if (!this.#keySet) {
+      throw new KeyResolutionError(
+        'jwks_unavailable',
+        `no keys of ${this.#name} are available: ${this.#lastError ?? 'not fetched yet'}`,
+      );
+    }
+    return this.#keySet;
+  }
+
+  #coolingDownOver(): boolean {
+    return this.#now() - this.#lastAttemptAt >= this.#settings.cooldownMs;
+  }
+
+  #dropIfTooStale() {
+    const keySet = this.#keySet;
+    if (keySet && this.#now() - keySet.fetchedAt > this.#settings.maxStaleMs) {
+      this.#keySet = undefined;
+      this.#version += 1;
+      this.#logger.error(
+        `gatehouse-jwks dropped the keys of ${this.#name} fetched at ${new Date(
+          keySet.fetchedAt,
+        ).toISOString()}: older than the ${this.#settings.maxStaleMs / 1000} s allowed while the provider fails; its tokens are rejected (jwks_unavailable) until it answers`,
+      );
+    }
+  }
+
+  #refresh(): Promise<void> {
+    if (!this.#inflight) {
+      this.#lastAttemptAt = this.#now();
+      this.#inflight = this.#fetchKeySet().finally(() => {
+        this.#inflight = undefined;
+      });
+    }
+    return this.#inflight;
+  }
+
+  async #fetchKeySet(): Promise<void> {
+    let jwks: JSONWebKeySet;
+    let getKey: KeySet['getKey'];
+    try {
+      const url = this.#jwksUrl ?? (await this.#discover());
+      const body = await fetchJson(url, {
+        timeoutMs: this.#settings.timeoutMs,
+        maxBytes: MAX_DOCUMENT_BYTES,
+      }).catch(error => {
+        // A key set that moved: find it again through discovery next time.
+        if (this.#issuer && [404, 410].includes(error.status)) {
+          this.#jwksUrl = undefined;
+        }
+        throw error;
+      });
+      jwks = body as JSONWebKeySet;
+      getKey = createLocalJWKSet(jwks);
+      if (jwks.keys.length === 0) {
+        throw new Error('the key set has no keys');
+      }
+    } catch (error) {
+      this.#recordFailure(
+        error instanceof errors.JWKSInvalid
+          ? 'the answer is not a JSON Web Key Set'
+          : (error as Error).message,
+      );
+      return;
+    }
+
+    const json = canonicalJson(jwks.keys);
+    const kids = jwks.keys.map(k => k.kid ?? '(no kid)');
+    const previous = this.#keySet;
+    if (previous?.json === json) {
+      previous.fetchedAt = this.#now();
+    } else {
+      this.#keySet = { getKey, json, kids, fetchedAt: this.#now() };
+      this.#version += 1;
+      this.#logger.info(
+        `gatehouse-jwks ${previous ? 'key set changed' : 'fetched the key set'} of ${this.#name}: kids ${kids.join(', ')}`,
+      );
+    }
+    if (this.#lastError) {
+      this.#logger.info(`gatehouse-jwks ${this.#name} answers again`);
+      this.#lastError = undefined;
+    }
+  }
+
+  async #discover(): Promise<string> {
+    const issuer = this.#issuer!;
+    const url = `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
+    const document = (await fetchJson(url, {
+      timeoutMs: this.#settings.timeoutMs,
+      maxBytes: MAX_DOCUMENT_BYTES,
+    })) as { issuer?: unknown; jwks_uri?: unknown } | null;
+    if (document?.issuer !== issuer) {
+      throw new FetchJsonError(
+        `the discovery document at ${url} names issuer '${String(document?.issuer)}', not '${issuer}'`,
+      );
+    }
+    if (
+      typeof document.jwks_uri !== 'string' ||
+      !/^https?:\/\//.test(document.jwks_uri)
+    ) {
+      throw new FetchJsonError(
+        `the discovery document at ${url} has no http(s) jwks_uri`,
+      );
+    }
+    this.#jwksUrl = document.jwks_uri;
+    return document.jwks_uri;
+  }
+
+  #recordFailure(message: string) {
+    if (message !== this.#lastError) {
+      const keySet = this.#keySet;
+      this.#logger.warn(
+        `gatehouse-jwks cannot fetch the key set of ${this.#name}: ${message}; ${
+          keySet
+            ? `serving the keys fetched at ${new Date(keySet.fetchedAt).toISOString()} meanwhile (for at most ${this.#settings.maxStaleMs / 1000} s)`
+            : 'it has no keys yet, so its tokens are rejected (jwks_unavailable)'
+        }`,
+      );
+    }
+    this.#lastError = message;
+  }
+}

@@ -1,0 +1,58 @@
+import {
+  createExternalTokenHandler,
+  ExternalTokenHandler,
+} from '@backstage/backend-defaults/auth';
+import type { RejectionLog } from '../lib/RejectionLog';
+import { fingerprintOf } from '../lib/tokenDigest';
+import type { TokenMetrics } from '../lib/tokenMetrics';
+import { GATEHOUSE_JWKS_TYPE, JwksRegistry } from './JwksRegistry';
+
+/** What `initialize` keeps per `externalAccess` entry. */
+export interface JwksHandlerContext {
+  entryIndex: number;
+}
+
+/**
+ * The `gatehouse-jwks` handler of one plugin. A rejected token gives
+ * `undefined`, never an error: a later entry (another provider, or the same
+ * provider with other claims) may accept it, and the caller gets Backstage's
+ * generic 401 while the log says why, as the answer to an unauthenticated
+ * caller should not describe the configuration.
+ */
+export function createJwksTokenHandler(options: {
+  registry: JwksRegistry;
+  rejections: RejectionLog;
+  metrics: TokenMetrics;
+  pluginId: string;
+}): ExternalTokenHandler<JwksHandlerContext> {
+  const { registry, rejections, metrics, pluginId } = options;
+  return createExternalTokenHandler<JwksHandlerContext>({
+    type: GATEHOUSE_JWKS_TYPE,
+    initialize({ options: entryOptions }) {
+      return { entryIndex: registry.bindEntry(entryOptions) };
+    },
+    async verifyToken(token, { entryIndex }) {
+      const verification = await registry.verify(token, entryIndex);
+      if (verification.result === 'accepted') {
+        metrics.accepted(GATEHOUSE_JWKS_TYPE);
+        return { subject: verification.subject };
+      }
+      // Reported once, by the last entry, with the reason of the entry that
+      // got furthest.
+      if (
+        verification.result === 'rejected' &&
+        registry.isLastEntry(entryIndex)
+      ) {
+        const rejection = registry.furthestRejection(token) ?? verification;
+        rejections.record({
+          reason: rejection.reason,
+          fingerprint: fingerprintOf(token),
+          plugin: pluginId,
+          detail: rejection.detail,
+        });
+        metrics.rejected(GATEHOUSE_JWKS_TYPE, rejection.reason);
+      }
+      return undefined;
+    },
+  });
+}

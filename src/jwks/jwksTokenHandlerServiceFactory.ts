@@ -1,0 +1,49 @@
+import { externalTokenHandlersServiceRef } from '@backstage/backend-defaults/auth';
+import {
+  coreServices,
+  createServiceFactory,
+} from '@backstage/backend-plugin-api';
+import { metricsServiceRef } from '@backstage/backend-plugin-api/alpha';
+import { RejectionLog } from '../lib/RejectionLog';
+import { createTokenMetrics } from '../lib/tokenMetrics';
+import { createJwksTokenHandler } from './jwksTokenHandler';
+import { GATEHOUSE_JWKS_TYPE, JwksRegistry } from './JwksRegistry';
+
+/**
+ * Adds the `gatehouse-jwks` type to `backend.auth.externalAccess`.
+ *
+ * Key sources, caches and the rate-limited rejection log are created once for
+ * the backend (root context) and shared by every plugin's handler. Key sets
+ * are fetched in the background: start-up never waits for a provider.
+ *
+ * @public
+ */
+export const gatehouseJwksTokenHandlerServiceFactory = createServiceFactory({
+  service: externalTokenHandlersServiceRef,
+  deps: {
+    rootConfig: coreServices.rootConfig,
+    rootLogger: coreServices.rootLogger,
+    rootLifecycle: coreServices.rootLifecycle,
+    pluginMetadata: coreServices.pluginMetadata,
+    metrics: metricsServiceRef,
+  },
+  createRootContext({ rootConfig, rootLogger, rootLifecycle }) {
+    const logger = rootLogger.child({ service: GATEHOUSE_JWKS_TYPE });
+    const registry = JwksRegistry.create({ config: rootConfig, logger });
+    registry.start();
+    const rejections = RejectionLog.create({
+      logger,
+      source: GATEHOUSE_JWKS_TYPE,
+    });
+    rootLifecycle.addShutdownHook(() => rejections.close());
+    return { registry, rejections };
+  },
+  factory({ pluginMetadata, metrics }, { registry, rejections }) {
+    return createJwksTokenHandler({
+      registry,
+      rejections,
+      metrics: createTokenMetrics(metrics),
+      pluginId: pluginMetadata.getId(),
+    });
+  },
+});
