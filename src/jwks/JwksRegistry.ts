@@ -204,6 +204,7 @@ export class JwksRegistry {
       cached.version === cached.source.version &&
       this.#now() < cached.validUntil
     ) {
+      cached.source.refreshIfDue();
       return { result: 'accepted', subject: cached.subject };
     }
 

@@ -126,6 +126,23 @@ export class RemoteKeySource {
     await this.#inflight;
   }
 
+  /**
+   * For callers that answered from a cache of verified tokens without asking
+   * for a key: starts a background refresh if the keys are due for one, so
+   * that a key the provider has withdrawn stops vouching for cached tokens.
+   */
+  refreshIfDue(): void {
+    const keySet = this.#keySet;
+    if (
+      keySet &&
+      this.#now() - keySet.fetchedAt > this.#settings.cacheMaxAgeMs &&
+      !this.#inflight &&
+      this.#coolingDownOver()
+    ) {
+      void this.#refresh();
+    }
+  }
+
   /** A jose key resolver: `jwtVerify(token, source.getKey, ...)`. */
   getKey = async (
     header: JWSHeaderParameters,
@@ -173,12 +190,8 @@ export class RemoteKeySource {
         await this.#refresh();
       }
       this.#dropIfTooStale();
-    } else if (
-      age > this.#settings.cacheMaxAgeMs &&
-      !this.#inflight &&
-      this.#coolingDownOver()
-    ) {
-      void this.#refresh();
+    } else {
+      this.refreshIfDue();
     }
     if (!this.#keySet) {
       throw new KeyResolutionError(
