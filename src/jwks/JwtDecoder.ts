@@ -49,6 +49,13 @@ export class JwtDecoder {
   }
 }
 
+function isCanonicalBase64Url(segment: string): boolean {
+  return (
+    /^[A-Za-z0-9_-]*$/.test(segment) &&
+    Buffer.from(segment, 'base64url').toString('base64url') === segment
+  );
+}
+
 function decodeUncached(token: string): Decoding {
   if (token.length > MAX_JWT_LENGTH) {
     return {
@@ -57,12 +64,23 @@ function decodeUncached(token: string): Decoding {
       detail: `the token has ${token.length} characters, more than the limit of ${MAX_JWT_LENGTH}`,
     };
   }
-  if (token.split('.').length !== 3) {
+  const segments = token.split('.');
+  if (segments.length !== 3) {
     return {
       ok: false,
       reason: 'malformed',
       detail:
         'not a compact JWS (three dot-separated parts); encrypted JWTs are not accepted',
+    };
+  }
+  // Node's decoder is lenient (padding, '+' and '/', non-zero slack bits), so
+  // many strings would decode to one signed token; only the canonical
+  // unpadded base64url form is a token (RFC 7515 section 2).
+  if (!segments.every(isCanonicalBase64Url)) {
+    return {
+      ok: false,
+      reason: 'malformed',
+      detail: 'a segment is not canonical base64url',
     };
   }
   try {
