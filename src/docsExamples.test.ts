@@ -1,0 +1,70 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { parseJwksOptions } from './jwks/jwksOptions';
+import { parseStaticOptions } from './static/staticOptions';
+
+const ROOT = join(__dirname, '..');
+
+/** Every `externalAccess` entry in a YAML text: a full config or a bare list of entries. */
+function entriesIn(yaml: string): Array<{ type: string; options: unknown }> {
+  // Unset variables get a distinct token-shaped value each, as Backstage would substitute them.
+  let n = 0;
+  const substituted = yaml.replace(
+    /\$\{\w+\}/g,
+    () => `gth_docs_example_value_${String(++n).padStart(20, '0')}`,
+  );
+  const data = parse(substituted);
+  const list = Array.isArray(data) ? data : data?.backend?.auth?.externalAccess;
+  return Array.isArray(list)
+    ? list.filter(e => typeof e?.type === 'string')
+    : [];
+}
+
+function yamlBlocks(markdown: string): string[] {
+  return (
+    [...markdown.matchAll(/```yaml\n([\s\S]*?)```/g)]
+      .map(m => m[1])
+      // Indented fragments of a list, as in the recipes, are YAML once dedented.
+      .map(block => {
+        const indent = Math.min(
+          ...block
+            .split('\n')
+            .filter(l => l.trim())
+            .map(l => l.match(/^ */)![0].length),
+        );
+        return block
+          .split('\n')
+          .map(l => l.slice(indent))
+          .join('\n');
+      })
+  );
+}
+
+describe('documentation examples', () => {
+  const sources = [
+    ['README.md', yamlBlocks(readFileSync(join(ROOT, 'README.md'), 'utf8'))],
+    [
+      'app-config.example.yaml',
+      [readFileSync(join(ROOT, 'app-config.example.yaml'), 'utf8')],
+    ],
+  ] as const;
+
+  it.each(sources)(
+    'every Gatehouse entry in %s is valid config',
+    (_file, blocks) => {
+      const entries = blocks.flatMap(entriesIn);
+      expect(
+        entries.filter(e => e.type.startsWith('gatehouse-')).length,
+      ).toBeGreaterThanOrEqual(_file === 'README.md' ? 8 : 3);
+      for (const [index, entry] of entries.entries()) {
+        const path = `example[${index}].options`;
+        if (entry.type === 'gatehouse-static') {
+          expect(() => parseStaticOptions(entry.options, path)).not.toThrow();
+        } else if (entry.type === 'gatehouse-jwks') {
+          expect(() => parseJwksOptions(entry.options, path)).not.toThrow();
+        }
+      }
+    },
+  );
+});
