@@ -56,7 +56,7 @@ describe('documentation examples', () => {
       const entries = blocks.flatMap(entriesIn);
       expect(
         entries.filter(e => e.type.startsWith('gatehouse-')).length,
-      ).toBeGreaterThanOrEqual(_file === 'README.md' ? 8 : 3);
+      ).toBeGreaterThanOrEqual(_file === 'README.md' ? 6 : 3);
       for (const [index, entry] of entries.entries()) {
         const path = `example[${index}].options`;
         if (entry.type === 'gatehouse-static') {
