@@ -1,18 +1,29 @@
 /**
- * Configuration schema of Gatehouse. Backstage merges it with the schemas of
- * other packages; the entries below extend `backend.auth.externalAccess`.
+ * Configuration schema of Gatehouse, merged by Backstage with the schemas of
+ * other packages.
+ *
+ * The entries extend `backend.auth.externalAccess`. They are declared as one
+ * object type with the options of both Gatehouse types, not as a union: Backstage
+ * merges schemas with `allOf`, and a union here would have to be combined with
+ * the built-in types' union, which the merge cannot resolve (it throws, and with
+ * it the loading of every package's schema).
  */
 export interface Config {
   backend?: {
     auth?: {
       externalAccess?: Array<{
         /**
-         * Gatehouse's static tokens: a superset of the built-in `static`
-         * type (same `token` and `subject`), plus hashed, expiring,
-         * rotating and file-based tokens, reloaded without restart.
+         * `gatehouse-static`: static tokens, a superset of the built-in `static`
+         * type, with hashed, expiring, rotating and file-based tokens reloaded
+         * without restart. `gatehouse-jwks`: JWTs from identity providers, a
+         * superset of the built-in `jwks` type, with OIDC discovery, claim
+         * binding, clock tolerance, maximum age, `typ`, and key sets that
+         * survive a provider outage.
          */
-        type: 'gatehouse-static';
+        type: string;
         options: {
+          // gatehouse-static
+
           /**
            * Default subject of the entry's tokens, e.g. `ci-pipeline`;
            * required when `token` is set or a token has no subject.
@@ -49,6 +60,58 @@ export interface Config {
            * validate is logged and ignored; the last good tokens stay.
            */
           tokensFile?: string;
+
+          // gatehouse-jwks
+
+          /** The JWKS URL; optional when `issuer` allows OIDC discovery. */
+          url?: string;
+          /** Accepted `iss` values; with no `url`, each is discovered at `<issuer>/.well-known/openid-configuration`. */
+          issuer?: string | string[];
+          /** Accepted `aud` values; never `backstage` (Backstage's own user tokens). */
+          audience?: string | string[];
+          /**
+           * Accepted `alg` values; asymmetric only. Default: RS256, RS384,
+           * RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA.
+           */
+          algorithm?: string | string[];
+          /**
+           * The claim that names the caller.
+           * @default sub
+           */
+          subjectClaim?: string;
+          /** The subject becomes `external:<subjectPrefix>:<claim value>`. */
+          subjectPrefix?: string;
+          /** Claim name to required value or list of values (any of); `*` is a wildcard. */
+          claims?: {
+            [claim: string]:
+              string | number | boolean | Array<string | number | boolean>;
+          };
+          /** Leeway for `exp`, `nbf` and `iat`: a duration (`30s`) or seconds. */
+          clockTolerance?: string | number | { [unit: string]: number };
+          /** Reject tokens issued longer ago than this. */
+          maxTokenAge?: string | number | { [unit: string]: number };
+          /** Required header `typ`; by default it must be absent, `JWT` or `at+jwt`. */
+          typ?: string;
+          /**
+           * At most one key-set fetch per this period for unknown `kid`s.
+           * @default 5s
+           */
+          jwksCooldown?: string | number | { [unit: string]: number };
+          /**
+           * Keys older than this are refreshed in the background.
+           * @default 10m
+           */
+          jwksCacheMaxAge?: string | number | { [unit: string]: number };
+          /**
+           * Deadline for a key-set or discovery fetch, body included.
+           * @default 5s
+           */
+          jwksTimeout?: string | number | { [unit: string]: number };
+          /**
+           * How long the last good keys serve while the provider fails.
+           * @default 24h
+           */
+          jwksMaxStale?: string | number | { [unit: string]: number };
         };
         /** As for every `externalAccess` entry: which plugins and permissions the tokens may use. */
         accessRestrictions?: Array<{

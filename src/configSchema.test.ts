@@ -2,6 +2,8 @@ import { loadConfigSchema } from '@backstage/config-loader';
 import { join } from 'node:path';
 
 describe('config.d.ts', () => {
+  // Loading also proves the schema merges with backend-defaults' own: a union
+  // of entry types here would make Backstage's schema merge throw.
   it('marks every plain static token secret, so Backstage redacts it from logs', async () => {
     const schema = await loadConfigSchema({
       dependencies: ['@backstage/backend-defaults'],
@@ -21,6 +23,15 @@ describe('config.d.ts', () => {
                   { hash: `sha256:${'a'.repeat(64)}`, expiresAt: '2027-01-01' },
                 ],
                 tokensFile: '/etc/tokens.yaml',
+              },
+            },
+            {
+              type: 'gatehouse-jwks',
+              options: {
+                issuer: 'https://token.actions.githubusercontent.com',
+                audience: 'backstage-api',
+                claims: { repository_owner: 'my-org', run_number: 42 },
+                clockTolerance: '30s',
               },
             },
           ],
