@@ -205,6 +205,8 @@ export class JwksRegistry {
       this.#now() < cached.validUntil
     ) {
       cached.source.refreshIfDue();
+      // Earlier entries' rejections of a token that is accepted are not news.
+      jwt.attempts.length = 0;
       return { result: 'accepted', subject: cached.subject };
     }
 
@@ -215,6 +217,8 @@ export class JwksRegistry {
         reason: outcome.reason,
         detail: outcome.detail,
       });
+    } else {
+      jwt.attempts.length = 0;
     }
     return outcome;
   }
