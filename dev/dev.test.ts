@@ -1,21 +1,29 @@
 /**
  * Starts the dev backend the way `npm start` does, as a child process, and
  * runs every example its banner prints, so the banner cannot promise a status
- * the backend does not give.
+ * the backend does not give. The JWT examples get real tokens from the dev
+ * identity provider that the backend starts.
  */
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import {
   curlCommand,
   DEV_HASHED_TOKEN_HASH,
+  DEV_IDP_CLIENT,
   DEV_TOKENS,
+  DevExample,
   devExamples,
+  devJwtExamples,
+  DevTokenRequest,
   READY_MARKER,
+  TOKEN_EXTRACTORS,
+  tokenCommand,
+  tokenRequestFields,
 } from './examples';
 
 const repoRoot = resolve(__dirname, '..');
@@ -29,6 +37,7 @@ const EXAMPLE_ENTITIES = [
 let child: ChildProcess;
 let output = '';
 let baseUrl: string;
+let idpUrl: string;
 let tempDir: string;
 let tokensFile: string;
 // Stands for a real secret that a developer exported: it must work, and never be printed.
@@ -36,6 +45,66 @@ const callerCiToken = `gth_${randomBytes(32).toString('base64url')}`;
 
 function killChild() {
   child.kill('SIGKILL');
+}
+
+/** The response body of the token request the banner prints, made with fetch. */
+async function requestToken(request: DevTokenRequest): Promise<string> {
+  const basic = Buffer.from(
+    `${DEV_IDP_CLIENT.id}:${DEV_IDP_CLIENT.secret}`,
+  ).toString('base64');
+  const response = await fetch(request.tokenEndpoint, {
+    method: 'POST',
+    headers: { authorization: `Basic ${basic}` },
+    body: new URLSearchParams(tokenRequestFields(request)),
+  });
+  const body = await response.text();
+  expect({ status: response.status, body }).toMatchObject({ status: 200 });
+  return body;
+}
+
+const tokens = new Map<string, Promise<string>>();
+
+/** The real token behind `$TOKEN` and the like: one request per variable. */
+function resolveToken(example: DevExample): Promise<string> {
+  // describe.each built its examples before the ports were known.
+  const jwtExample = devJwtExamples(baseUrl, idpUrl).find(
+    e => e.token === example.token,
+  );
+  if (!jwtExample) return Promise.resolve(example.token);
+  if (!tokens.has(example.token)) {
+    const body = requestToken(jwtExample.tokenRequest);
+    tokens.set(
+      example.token,
+      body.then(text => JSON.parse(text).access_token),
+    );
+  }
+  return tokens.get(example.token)!;
+}
+
+function idpPid(): number | undefined {
+  const match = /Dev identity provider ready on \S+ \(pid (\d+)\)/.exec(output);
+  return match ? Number(match[1]) : undefined;
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function acceptsConnections(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise(resolveConnect => {
+    const socket = connect(Number(port), hostname);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolveConnect(true);
+    });
+    socket.once('error', () => resolveConnect(false));
+  });
 }
 
 function freePort(): Promise<number> {
@@ -106,7 +175,9 @@ async function poll(
 
 beforeAll(async () => {
   const port = await freePort();
+  const idpPort = await freePort();
   baseUrl = `http://localhost:${port}`;
+  idpUrl = `http://127.0.0.1:${idpPort}`;
   tempDir = mkdtempSync(join(tmpdir(), 'gatehouse-dev-test-'));
   // A fresh file, which the dev backend creates, so edits to the developer's
   // .gatehouse-dev/tokens.yaml cannot break the test, nor the test them.
@@ -124,6 +195,7 @@ beforeAll(async () => {
   }
   Object.assign(env, {
     GATEHOUSE_DEV_PORT: String(port),
+    GATEHOUSE_DEV_IDP_PORT: String(idpPort),
     GATEHOUSE_TOKENS_FILE: tokensFile,
     CI_TOKEN: callerCiToken,
   });
@@ -141,8 +213,8 @@ beforeAll(async () => {
   await waitForReady(60_000);
 }, 70_000);
 
-afterAll(async () => {
-  process.removeListener('exit', killChild);
+/** SIGTERM, as `kill` or Ctrl-C would send; SIGKILL if it hangs. */
+async function stopChild() {
   if (child && child.exitCode === null && child.signalCode === null) {
     const exited = new Promise(r => child.once('exit', r));
     child.kill('SIGTERM');
@@ -150,6 +222,14 @@ afterAll(async () => {
     await exited;
     clearTimeout(timer);
   }
+}
+
+afterAll(async () => {
+  process.removeListener('exit', killChild);
+  await stopChild();
+  // Only if the last test failed: never leave a server behind.
+  const pid = idpPid();
+  if (pid && isRunning(pid)) process.kill(pid, 'SIGKILL');
   if (tempDir) {
     rmSync(tempDir, { recursive: true, force: true });
   }
@@ -172,19 +252,40 @@ test('the banner prints a curl command for every example', () => {
   for (const example of devExamples(baseUrl)) {
     expect(output).toContain(curlCommand(example));
   }
+  for (const example of devJwtExamples(baseUrl, idpUrl)) {
+    expect(output).toContain(curlCommand(example));
+    expect(output).toContain(tokenCommand(example.tokenRequest, 'jq'));
+    expect(output).toContain(tokenCommand(example.tokenRequest, 'node'));
+  }
 });
 
-describe.each(devExamples('http://localhost:7007').map(e => [e.title, e]))(
+test('the variant without jq takes the token out of the response', async () => {
+  const [{ tokenRequest }] = devJwtExamples(baseUrl, idpUrl);
+  const body = await requestToken(tokenRequest);
+  const extracted = execFileSync('sh', ['-c', TOKEN_EXTRACTORS.node], {
+    input: body,
+    encoding: 'utf8',
+  });
+  expect(extracted.trim()).toBe(JSON.parse(body).access_token);
+});
+
+const allExamples = [
+  ...devExamples('http://localhost:7007'),
+  ...devJwtExamples('http://localhost:7007', 'http://127.0.0.1:7008'),
+];
+
+describe.each(allExamples.map(e => [e.title, e] as const))(
   '%s',
   (_, example) => {
     test(`GET ${example.path} answers ${example.expectedStatus}`, async () => {
+      const token = await resolveToken(example);
       const response =
         example.path === '/api/catalog/entities'
           ? // The catalog processes its locations in the background after start-up.
-            await poll(example.path, example.token, 30_000, body =>
+            await poll(example.path, token, 30_000, body =>
               EXAMPLE_ENTITIES.every(name => body.includes(`"name":"${name}"`)),
             )
-          : await get(example.path, example.token);
+          : await get(example.path, token);
       expect({ status: response.status, body: response.body }).toMatchObject({
         status: example.expectedStatus,
       });
@@ -197,6 +298,13 @@ describe.each(devExamples('http://localhost:7007').map(e => [e.title, e]))(
         expect(JSON.parse(response.body).error.message).toMatch(
           /expired at 2020-01-01/,
         );
+      }
+      if (example.token === '$OTHER_TOKEN') {
+        const logged = /gatehouse-jwks rejected a token \(audience_mismatch/;
+        for (let i = 0; i < 20 && !logged.test(output); i++) {
+          await new Promise(r => setTimeout(r, 100)); // let the log arrive
+        }
+        expect(output).toMatch(logged);
       }
       if (example.path === '/api/catalog/entities') {
         for (const name of EXAMPLE_ENTITIES) {
@@ -225,4 +333,15 @@ test("the caller's own CI_TOKEN is used, and never printed", async () => {
   expect((await get('/api/demo/whoami', callerCiToken)).status).toBe(403);
   await new Promise(r => setTimeout(r, 200)); // let the request logs arrive
   expect(output).not.toContain(callerCiToken);
+});
+
+// Last, as it stops the backend that the tests above use.
+test('stopping the dev backend stops its identity provider', async () => {
+  const pid = idpPid()!;
+  expect(isRunning(pid)).toBe(true);
+  await stopChild();
+  // 0: the shutdown hook that stops the provider did not fail.
+  expect(child.exitCode).toBe(0);
+  expect(isRunning(pid)).toBe(false);
+  expect(await acceptsConnections(idpUrl)).toBe(false);
 });

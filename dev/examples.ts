@@ -114,6 +114,108 @@ export function devExamples(baseUrl: string): DevExample[] {
   }));
 }
 
+/**
+ * The dev identity provider's client (dev/identityProvider/README.md). Its
+ * secret is as public as the tokens above.
+ */
+export const DEV_IDP_CLIENT = {
+  id: 'rs256-client',
+  secret: 'rs256-client-secret',
+} as const;
+
+/** A client-credentials token request whose access token the banner keeps in a shell variable. */
+export interface DevTokenRequest {
+  variable: 'TOKEN' | 'OTHER_TOKEN';
+  /** The token's `aud`. */
+  audience: string;
+  tokenEndpoint: string;
+}
+
+/** A request with a JWT from the dev identity provider: `token` is `$VARIABLE`. */
+export interface DevJwtExample extends DevExample {
+  tokenRequest: DevTokenRequest;
+}
+
+type JwtExampleSpec = Omit<ExampleSpec, 'token'> & {
+  variable: DevTokenRequest['variable'];
+};
+
+const AUDIENCES: Record<DevTokenRequest['variable'], string> = {
+  // What the gatehouse-jwks entry of dev/app-config.dev.yaml expects.
+  TOKEN: 'backstage-api',
+  OTHER_TOKEN: 'other-api',
+};
+
+const JWT_EXAMPLES: JwtExampleSpec[] = [
+  {
+    title: 'whoami with the JWT',
+    variable: 'TOKEN',
+    path: '/api/demo/whoami',
+    expectedStatus: 200,
+    expectedSubject: `external:dev-idp:${DEV_IDP_CLIENT.id}`,
+  },
+  {
+    title: 'catalog entities with the JWT',
+    variable: 'TOKEN',
+    path: '/api/catalog/entities',
+    expectedStatus: 200,
+  },
+  {
+    title:
+      'a JWT issued for another audience: rejected, the backend log says audience_mismatch',
+    variable: 'OTHER_TOKEN',
+    path: '/api/demo/whoami',
+    expectedStatus: 401,
+  },
+];
+
+/** @param idpUrl - the dev identity provider's issuer, e.g. http://127.0.0.1:7008 */
+export function devJwtExamples(
+  baseUrl: string,
+  idpUrl: string,
+): DevJwtExample[] {
+  return JWT_EXAMPLES.map(({ variable, ...example }) => ({
+    ...example,
+    token: `$${variable}`,
+    method: 'GET',
+    url: `${baseUrl}${example.path}`,
+    tokenRequest: {
+      variable,
+      audience: AUDIENCES[variable],
+      tokenEndpoint: `${idpUrl}/token`,
+    },
+  }));
+}
+
+/**
+ * The form fields of a token request. Resource indicators must be absolute
+ * URIs; the dev identity provider makes `aud` of what follows this prefix.
+ */
+export function tokenRequestFields(request: DevTokenRequest) {
+  return {
+    grant_type: 'client_credentials',
+    resource: `urn:gatehouse:audience:${request.audience}`,
+  };
+}
+
+/** How the banner's commands take `access_token` out of the JSON response. */
+export const TOKEN_EXTRACTORS = {
+  jq: 'jq -r .access_token',
+  // Node is there whenever `npm start` is; jq may not be.
+  node: `node -p 'JSON.parse(fs.readFileSync(0)).access_token'`,
+} as const;
+
+/** A shell assignment that gets a token by client credentials, with curl. */
+export function tokenCommand(
+  request: DevTokenRequest,
+  extractor: keyof typeof TOKEN_EXTRACTORS,
+): string {
+  const fields = Object.entries(tokenRequestFields(request))
+    .map(([name, value]) => ` -d ${name}=${value}`)
+    .join('');
+  return `${request.variable}=$(curl -s -u ${DEV_IDP_CLIENT.id}:${DEV_IDP_CLIENT.secret}${fields} ${request.tokenEndpoint} | ${TOKEN_EXTRACTORS[extractor]})`;
+}
+
 /** A curl command that shows the response body and then the status. */
 export function curlCommand(example: DevExample): string {
   const method = example.method === 'GET' ? '' : ` -X ${example.method}`;

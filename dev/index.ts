@@ -1,13 +1,29 @@
 /**
  * The dev backend of `npm start`: a real Backstage backend with Gatehouse,
  * the catalog, the permission framework and the demo plugin, on an in-memory
- * SQLite database. Prints ready-to-paste curl commands once it is up.
+ * SQLite database, and a local OpenID provider whose JWTs the backend takes.
+ * Prints ready-to-paste curl commands once it is up.
  */
 import { createBackend } from '@backstage/backend-defaults';
+import {
+  coreServices,
+  createBackendModule,
+} from '@backstage/backend-plugin-api';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import {
+  IdentityProviderProcess,
+  spawnIdentityProvider,
+} from '../src/testing/identityProviderProcess';
 import { devRootConfigServiceFactory } from './config';
-import { curlCommand, DEV_TOKENS, devExamples, READY_MARKER } from './examples';
+import {
+  curlCommand,
+  DEV_TOKENS,
+  devExamples,
+  devJwtExamples,
+  READY_MARKER,
+  tokenCommand,
+} from './examples';
 
 const repoRoot = resolve(__dirname, '..');
 // Catalog file locations, tokensFile and the config schema lookup resolve
@@ -18,6 +34,7 @@ process.chdir(repoRoot);
 // Defaults only: a variable set by the caller wins (the tests pick a free port).
 const defaults: Record<string, string> = {
   GATEHOUSE_DEV_PORT: '7007',
+  GATEHOUSE_DEV_IDP_PORT: '7008',
   CI_TOKEN: DEV_TOKENS.ciPipeline,
   DEPLOY_BOT_TOKEN: DEV_TOKENS.deployBot,
   GATEHOUSE_TOKENS_FILE: join(repoRoot, '.gatehouse-dev', 'tokens.yaml'),
@@ -25,10 +42,15 @@ const defaults: Record<string, string> = {
 for (const [name, value] of Object.entries(defaults)) {
   process.env[name] ||= value;
 }
-const port = process.env.GATEHOUSE_DEV_PORT!;
-if (!/^\d{1,5}$/.test(port)) {
-  throw new Error(`GATEHOUSE_DEV_PORT must be a port number, not '${port}'`);
+function portFrom(name: string): string {
+  const value = process.env[name]!;
+  if (!/^\d{1,5}$/.test(value)) {
+    throw new Error(`${name} must be a port number, not '${value}'`);
+  }
+  return value;
 }
+const port = portFrom('GATEHOUSE_DEV_PORT');
+const idpPort = portFrom('GATEHOUSE_DEV_IDP_PORT');
 const baseUrl = `http://localhost:${port}`;
 const tokensFile = resolve(process.env.GATEHOUSE_TOKENS_FILE!);
 
@@ -64,7 +86,69 @@ backend.add(
 );
 backend.add(import('./demoPlugin'));
 
-function banner(): string {
+/**
+ * Stops the identity provider within the backend's own shutdown, which
+ * Backstage runs on SIGINT and SIGTERM before it exits the process.
+ */
+function stopOnShutdown(idp: IdentityProviderProcess) {
+  return createBackendModule({
+    // A module needs a plugin; the dev-only demo plugin is always there.
+    pluginId: 'demo',
+    moduleId: 'dev-identity-provider',
+    register(env) {
+      env.registerInit({
+        deps: { lifecycle: coreServices.rootLifecycle },
+        async init({ lifecycle }) {
+          lifecycle.addShutdownHook(() => idp.stop());
+        },
+      });
+    },
+  });
+}
+
+async function startIdentityProvider(): Promise<IdentityProviderProcess> {
+  try {
+    // The launcher also kills it when this process exits, and it exits by
+    // itself when its stdin closes, so even a SIGKILL leaves no orphan.
+    return await spawnIdentityProvider(Number(idpPort));
+  } catch (error) {
+    if (String(error).includes('EADDRINUSE')) {
+      throw new Error(
+        `Port ${idpPort} of the dev identity provider is in use (another npm start?); set GATEHOUSE_DEV_IDP_PORT to use another`,
+      );
+    }
+    throw error;
+  }
+}
+
+function jwtSection(issuer: string): string[] {
+  const lines = [
+    `# JWTs: a local OpenID provider (oidc-provider) on ${issuer} issues access tokens by client credentials;`,
+    '# the gatehouse-jwks entry of dev/app-config.dev.yaml takes them.',
+    '',
+  ];
+  const requested = new Set<string>();
+  for (const example of devJwtExamples(baseUrl, issuer)) {
+    const request = example.tokenRequest;
+    if (!requested.has(request.variable)) {
+      requested.add(request.variable);
+      lines.push(`# a token for audience ${request.audience}`);
+      lines.push(tokenCommand(request, 'jq'));
+      lines.push(`#   without jq: ${tokenCommand(request, 'node')}`);
+    }
+    const subject = example.expectedSubject
+      ? `, subject ${example.expectedSubject}`
+      : '';
+    lines.push(
+      `# ${example.title} (expect ${example.expectedStatus}${subject})`,
+    );
+    lines.push(curlCommand(example));
+    lines.push('');
+  }
+  return lines;
+}
+
+function banner(issuer: string): string {
   const shownFile = relative(repoRoot, tokensFile).startsWith('..')
     ? tokensFile
     : relative(repoRoot, tokensFile);
@@ -84,13 +168,27 @@ function banner(): string {
     }
     lines.push('');
   }
+  lines.push(...jwtSection(issuer));
   return lines.join('\n');
 }
 
-backend
-  .start()
-  .then(() => console.log(banner()))
-  .catch(error => {
-    console.error(error);
-    process.exit(1);
-  });
+async function main() {
+  // Before the backend, so that gatehouse-jwks finds it at start-up.
+  const idp = await startIdentityProvider();
+  console.log(
+    `Dev identity provider ready on ${idp.ready.issuer} (pid ${idp.ready.pid})`,
+  );
+  backend.add(stopOnShutdown(idp));
+  try {
+    await backend.start();
+  } catch (error) {
+    await idp.stop();
+    throw error;
+  }
+  console.log(banner(idp.ready.issuer));
+}
+
+main().catch(error => {
+  console.error(error);
+  process.exit(1);
+});
