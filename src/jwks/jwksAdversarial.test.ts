@@ -11,7 +11,7 @@ import {
 import { createPrivateKey, sign as cryptoSign } from 'node:crypto';
 import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { eventually, jwksRejections, whoami } from '../testing/jwksTestHelpers';
+import { eventually, jwksRejections, whoami } from '../testing/requests';
 import {
   GatehouseTestBackend,
   startGatehouseTestBackend,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { describeIssues } from '../lib/configIssues';
+import { parseConfig } from '../lib/configIssues';
 import { durationSchema } from '../lib/durationSchema';
 import { GatehouseConfigError } from '../lib/GatehouseConfigError';
 import { ClaimRule, compileClaimRules } from './claimRules';
@@ -115,14 +115,7 @@ function isLoopback(url: string): boolean {
  */
 export function parseJwksOptions(raw: unknown, path: string): JwksEntryOptions {
   const title = `Invalid gatehouse-jwks options at ${path}:`;
-  const result = optionsSchema.safeParse(raw ?? {});
-  if (!result.success) {
-    throw new GatehouseConfigError(
-      title,
-      describeIssues(path, result.error.issues),
-    );
-  }
-  const options = result.data;
+  const options = parseConfig(optionsSchema, raw, path, title);
   const problems: string[] = [];
   const issuers = options.issuer?.length ? options.issuer : undefined;
   const audiences = options.audience?.length ? options.audience : undefined;

@@ -6,7 +6,7 @@ import {
   startTestIdentityProvider,
   TestIdentityProvider,
 } from '../testing/testIdentityProvider';
-import { eventually, jwksRejections, whoami } from '../testing/jwksTestHelpers';
+import { eventually, jwksRejections, whoami } from '../testing/requests';
 
 const now = () => Math.floor(Date.now() / 1000);
 

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { GatehouseConfigError } from './GatehouseConfigError';
 
 /** `backend.auth.externalAccess[0].options` + ['tokens', 1, 'hash'] -> `...options.tokens[1].hash` */
 export function joinConfigPath(
@@ -31,4 +32,25 @@ export function describeIssues(
     }
     return `${path}: ${issue.message}`;
   });
+}
+
+/**
+ * Parses config with a zod schema.
+ *
+ * @throws GatehouseConfigError with `title` and one line per problem, each naming its config path
+ */
+export function parseConfig<T extends z.ZodType>(
+  schema: T,
+  raw: unknown,
+  path: string,
+  title: string,
+): z.output<T> {
+  const result = schema.safeParse(raw ?? {});
+  if (!result.success) {
+    throw new GatehouseConfigError(
+      title,
+      describeIssues(path, result.error.issues),
+    );
+  }
+  return result.data;
 }

@@ -1,6 +1,10 @@
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
-import { describeIssues, joinConfigPath } from '../lib/configIssues';
+import {
+  describeIssues,
+  joinConfigPath,
+  parseConfig,
+} from '../lib/configIssues';
 import { GatehouseConfigError } from '../lib/GatehouseConfigError';
 import { sha256Hex } from '../lib/tokenDigest';
 
@@ -163,14 +167,7 @@ export function parseStaticOptions(
   path: string,
 ): StaticEntryOptions {
   const title = `Invalid gatehouse-static options at ${path}:`;
-  const result = optionsSchema.safeParse(raw ?? {});
-  if (!result.success) {
-    throw new GatehouseConfigError(
-      title,
-      describeIssues(path, result.error.issues),
-    );
-  }
-  const options = result.data;
+  const options = parseConfig(optionsSchema, raw, path, title);
   const problems: string[] = [];
   if (!options.token && !options.tokens?.length && !options.tokensFile) {
     problems.push(

@@ -2,12 +2,12 @@ import fc from 'fast-check';
 import { mkdtempSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import request from 'supertest';
 import {
   GatehouseTestBackend,
   startGatehouseTestBackend,
   testBackendConfig,
 } from '../testing/startGatehouseTestBackend';
+import { eventually, whoami } from '../testing/requests';
 import { hashStaticToken } from './staticTokenFormat';
 
 const CI_TOKEN = 'gth_ci-plain-token-0123456789abcdefghijklmno';
@@ -49,27 +49,6 @@ function tokensYaml(
 function replaceFile(path: string, content: string) {
   writeFileSync(`${path}.tmp`, content);
   renameSync(`${path}.tmp`, path);
-}
-
-async function eventually(assertion: () => Promise<void>, withinMs: number) {
-  const deadline = Date.now() + withinMs;
-  for (;;) {
-    try {
-      await assertion();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) {
-        throw error;
-      }
-      await new Promise(r => setTimeout(r, 50));
-    }
-  }
-}
-
-function whoami(backend: GatehouseTestBackend, token: string, plugin = 'demo') {
-  return request(backend.server)
-    .get(`/api/${plugin}/whoami`)
-    .set('Authorization', `Bearer ${token}`);
 }
 
 function externalAccess(tokensFile: string) {
