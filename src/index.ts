@@ -3,13 +3,17 @@
  *
  * Adds two types to `backend.auth.externalAccess`: `gatehouse-static` (hashed,
  * expiring, rotating, hot-reloaded static tokens) and `gatehouse-jwks` (JWTs
- * from identity providers, bound to claims, surviving provider outages).
+ * from identity providers, bound to claims, surviving provider outages); a
+ * `coreServices.permissions` that enforces `accessRestrictions` with wildcards
+ * and audits denials; and `pluginRequestServiceRef` for plugin-to-plugin calls.
  *
  * @packageDocumentation
  */
 
 import { createBackendFeatureLoader } from '@backstage/backend-plugin-api';
 import { gatehouseJwksTokenHandlerServiceFactory } from './jwks/jwksTokenHandlerServiceFactory';
+import { pluginRequestServiceFactory } from './pluginRequest/pluginRequestServiceRef';
+import { gatehousePermissionsServiceFactory } from './restrictions/restrictedPermissionsServiceFactory';
 import { gatehouseStaticTokenHandlerServiceFactory } from './static/staticTokenHandlerServiceFactory';
 
 /**
@@ -23,6 +27,8 @@ const gatehouse = createBackendFeatureLoader({
     return [
       gatehouseStaticTokenHandlerServiceFactory,
       gatehouseJwksTokenHandlerServiceFactory,
+      gatehousePermissionsServiceFactory,
+      pluginRequestServiceFactory,
     ];
   },
 });
@@ -32,6 +38,12 @@ export { gatehouseStaticTokenHandlerServiceFactory } from './static/staticTokenH
 export { GATEHOUSE_STATIC_TYPE } from './static/StaticTokenRegistry';
 export { gatehouseJwksTokenHandlerServiceFactory } from './jwks/jwksTokenHandlerServiceFactory';
 export { GATEHOUSE_JWKS_TYPE } from './jwks/JwksRegistry';
+export { gatehousePermissionsServiceFactory } from './restrictions/restrictedPermissionsServiceFactory';
+export {
+  pluginRequestServiceFactory,
+  pluginRequestServiceRef,
+} from './pluginRequest/pluginRequestServiceRef';
+export type { PluginRequestService } from './pluginRequest/PluginRequestService';
 export { REJECTION_REASONS } from './lib/rejectionReasons';
 export type { RejectionReason } from './lib/rejectionReasons';
 export {

@@ -1,3 +1,5 @@
+import { compileGlob } from '../lib/glob';
+
 /** A value a claim may be required to have; in config, a string may use `*`. */
 export type ClaimPattern = string | number | boolean;
 
@@ -8,10 +10,6 @@ export interface ClaimRule {
   matches(value: unknown): boolean;
 }
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
 /**
  * Compiles one pattern. Values are compared as text, so `true` in config
  * matches both the JSON boolean and the string "true" (GitLab sends its
@@ -20,14 +18,9 @@ function escapeRegExp(text: string): string {
  * repository of the organisation.
  */
 function compilePattern(pattern: ClaimPattern): (text: string) => boolean {
-  const text = String(pattern);
-  if (typeof pattern !== 'string' || !text.includes('*')) {
-    return candidate => candidate === text;
-  }
-  const regexp = new RegExp(
-    `^${text.split('*').map(escapeRegExp).join('[\\s\\S]*')}$`,
-  );
-  return candidate => regexp.test(candidate);
+  return typeof pattern === 'string'
+    ? compileGlob(pattern)
+    : text => text === String(pattern);
 }
 
 function asText(value: unknown): string | undefined {

@@ -1,0 +1,231 @@
+import {
+  coreServices,
+  createBackendPlugin,
+} from '@backstage/backend-plugin-api';
+import {
+  AuthorizeResult,
+  createPermission,
+} from '@backstage/plugin-permission-common';
+import express from 'express';
+import fc from 'fast-check';
+import request from 'supertest';
+import {
+  GatehouseTestBackend,
+  startGatehouseTestBackend,
+} from '../testing/startGatehouseTestBackend';
+
+/**
+ * A plugin that checks a permission described in the request body with the
+ * caller's credentials, through `coreServices.permissions`, as a plugin
+ * guarding an endpoint would.
+ */
+const guardedPlugin = createBackendPlugin({
+  pluginId: 'guarded',
+  register(env) {
+    env.registerInit({
+      deps: {
+        httpRouter: coreServices.httpRouter,
+        httpAuth: coreServices.httpAuth,
+        permissions: coreServices.permissions,
+      },
+      async init({ httpRouter, httpAuth, permissions }) {
+        const router = express.Router();
+        router.use(express.json());
+        router.post('/authorize', async (req, res) => {
+          const { name, action, resourceType, conditional } = req.body;
+          const permission = resourceType
+            ? createPermission({
+                name,
+                attributes: action ? { action } : {},
+                resourceType,
+              })
+            : createPermission({ name, attributes: action ? { action } : {} });
+          const credentials = await httpAuth.credentials(req);
+          const [decision] = conditional
+            ? await permissions.authorizeConditional(
+                [{ permission: permission as never }],
+                { credentials },
+              )
+            : await permissions.authorize([{ permission }], { credentials });
+          res.json(decision);
+        });
+        httpRouter.use(router);
+      },
+    });
+  },
+});
+
+const ACTIONS = ['create', 'read', 'update', 'delete'] as const;
+const NAMES = [
+  'catalog.entity.read',
+  'catalog.entity.create',
+  'catalog.entity.delete',
+  'catalog.location.create',
+  'scaffolder.action.execute',
+  'guarded.thing.use',
+];
+const PATTERNS = [
+  ...NAMES,
+  'catalog.*',
+  'catalog.entity.*',
+  '*.create',
+  '*',
+  'scaffolder.*',
+];
+
+type Restriction = {
+  permission?: string[];
+  permissionAttribute?: { action: string[] };
+};
+
+/** The model: Backstage's rule with `*` as "any run of characters". */
+function modelAllows(r: Restriction, name: string, action?: string): boolean {
+  const match = (p: string) =>
+    new RegExp(
+      `^${p
+        .split('*')
+        .map(s => s.replace(/[.]/g, '\\.'))
+        .join('.*')}$`,
+    ).test(name);
+  if (r.permission && !r.permission.some(match)) return false;
+  return (
+    !r.permissionAttribute ||
+    (action !== undefined && r.permissionAttribute.action.includes(action))
+  );
+}
+
+// Restrictions for 16 entries, drawn once with a fixed seed so the backend config is stable.
+const RESTRICTIONS: Restriction[] = fc.sample(
+  fc.record(
+    {
+      permission: fc.subarray(PATTERNS, { minLength: 1, maxLength: 3 }),
+      permissionAttribute: fc.record({
+        action: fc.subarray([...ACTIONS], { minLength: 1 }),
+      }),
+    },
+    { requiredKeys: [] },
+  ),
+  { numRuns: 16, seed: 42 },
+);
+const tokenOf = (i: number) =>
+  `gth_restriction-test-token-${String(i).padStart(4, '0')}-abcdefghij`;
+
+describe('access restrictions through a real backend', () => {
+  let backend: GatehouseTestBackend;
+
+  beforeAll(async () => {
+    backend = await startGatehouseTestBackend({
+      features: [guardedPlugin],
+      externalAccess: [
+        ...RESTRICTIONS.map((r, i) => ({
+          type: 'gatehouse-static',
+          options: { subject: `caller-${i}`, token: tokenOf(i) },
+          accessRestrictions: [{ plugin: 'guarded', ...r }],
+        })),
+        {
+          type: 'gatehouse-static',
+          options: { subject: 'unrestricted', token: tokenOf(99) },
+        },
+      ],
+    });
+  });
+  afterAll(() => backend.stop());
+
+  const authorize = (token: string, body: object) =>
+    request(backend.server)
+      .post('/api/guarded/authorize')
+      .set('Authorization', `Bearer ${token}`)
+      .send(body);
+
+  it('decides like the model for random restrictions and permissions', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.nat(RESTRICTIONS.length - 1),
+        fc.constantFrom(...NAMES),
+        fc.option(fc.constantFrom(...ACTIONS), { nil: undefined }),
+        fc.boolean(),
+        async (i, name, action, conditional) => {
+          const response = await authorize(tokenOf(i), {
+            name,
+            action,
+            conditional,
+            resourceType: conditional ? 'catalog-entity' : undefined,
+          });
+          expect(response.status).toBe(200);
+          expect(response.body).toEqual({
+            result: modelAllows(RESTRICTIONS[i], name, action)
+              ? AuthorizeResult.ALLOW
+              : AuthorizeResult.DENY,
+          });
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('allows everything to a service principal without restrictions, and never answers CONDITIONAL', async () => {
+    for (const name of NAMES) {
+      const response = await authorize(tokenOf(99), {
+        name,
+        resourceType: 'catalog-entity',
+        conditional: true,
+      });
+      expect(response.body).toEqual({ result: AuthorizeResult.ALLOW });
+    }
+  });
+
+  it('audits each denial with the subject, plugin, permission, action and failed restriction', async () => {
+    const i = RESTRICTIONS.findIndex(
+      r =>
+        r.permissionAttribute &&
+        !r.permissionAttribute.action.includes('delete'),
+    );
+    backend.logs.clear();
+    const response = await authorize(tokenOf(i), {
+      name: 'catalog.entity.delete',
+      action: 'delete',
+    });
+    expect(response.body).toEqual({ result: AuthorizeResult.DENY });
+    const events = backend.logs.entries.filter(
+      e => e.meta.eventId === 'access-restriction-denial',
+    );
+    expect(events.map(e => e.meta.status)).toEqual(['initiated', 'failed']);
+    const failed = events[1];
+    expect(failed.meta).toMatchObject({
+      isAuditEvent: true,
+      plugin: 'guarded',
+      severityLevel: 'medium',
+      // The auditor takes the actor from a request; a permission check only
+      // has credentials, so the actor is the plugin and the caller is in meta.
+      actor: expect.objectContaining({ actorId: 'plugin:guarded' }),
+      meta: {
+        subject: `caller-${i}`,
+        plugin: 'guarded',
+        permission: 'catalog.entity.delete',
+        action: 'delete',
+        restriction: expect.stringMatching(/^(permission|action)$/),
+      },
+    });
+    expect(failed.message).toBe('guarded.access-restriction-denial');
+    expect((failed.meta.error as Error).message).toMatch(
+      new RegExp(
+        `^Access restrictions of 'caller-${i}' deny it: (permission|action) '[^']+' (of permission '[^']+' )?is not in the token's (permissions|actions) \\[`,
+      ),
+    );
+    // Backstage's default mapping logs medium-severity audit events at info level.
+    expect(failed.level).toBe('info');
+  });
+
+  it('adds nothing for allowed checks', async () => {
+    backend.logs.clear();
+    await authorize(tokenOf(99), {
+      name: 'catalog.entity.read',
+      action: 'read',
+    });
+    expect(
+      backend.logs.entries.filter(
+        e => e.meta.eventId === 'access-restriction-denial',
+      ),
+    ).toEqual([]);
+  });
+});
