@@ -46,7 +46,9 @@ const guardedPlugin = createBackendPlugin({
                 [{ permission: permission as never }],
                 { credentials },
               )
-            : await permissions.authorize([{ permission }], { credentials });
+            : await permissions.authorize([{ permission } as never], {
+                credentials,
+              });
           res.json(decision);
         });
         httpRouter.use(router);
