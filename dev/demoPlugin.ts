@@ -3,7 +3,8 @@ import {
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
-import { Router } from 'express';
+// Async handlers' errors reach Backstage's error handler (status from the error).
+import Router from 'express-promise-router';
 import { pluginRequestServiceRef } from '../src';
 
 /**

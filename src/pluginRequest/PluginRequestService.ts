@@ -99,7 +99,6 @@ export class DefaultPluginRequestService implements PluginRequestService {
           `Plugin '${this.#pluginId}' cannot call plugin '${targetPluginId}' on behalf of '${describe(
             onBehalfOf,
           )}': ${error.message}`,
-          error,
         );
       }
       throw error;
