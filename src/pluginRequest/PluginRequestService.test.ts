@@ -101,7 +101,7 @@ describe('plugin-to-plugin calls through a real backend', () => {
       /^Request failed with 404 Not Found/,
     );
 
-    // The target rejects the demo-only caller's own token with its restriction message.
+    // Chained calls (demo -> other -> demo): each hop sees the plugin before it.
     const nested = await call(
       UNRESTRICTED,
       `path=${encodeURIComponent('/call/demo?as=caller')}`,
