@@ -2,6 +2,10 @@
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/src', '<rootDir>/dev'],
+  // The package's own name, as the README's examples import it.
+  moduleNameMapper: {
+    '^@gatehouse/backstage-plugin-gatehouse-backend-module$': '<rootDir>/src',
+  },
   transform: {
     '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }],
   },

@@ -67,4 +67,14 @@ describe('documentation examples', () => {
       }
     },
   );
+
+  it("the README's plugin-to-plugin example is dev/reportsPlugin.ts, which the type check and the dev backend run", () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const example = /## Calling other plugins[\s\S]*?```ts\n([\s\S]*?)```/.exec(
+      readme,
+    )?.[1];
+    expect(example).toBe(
+      readFileSync(join(ROOT, 'dev/reportsPlugin.ts'), 'utf8'),
+    );
+  });
 });
