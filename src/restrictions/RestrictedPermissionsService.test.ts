@@ -1,7 +1,10 @@
 import {
   coreServices,
+  createBackendModule,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
+import type { PolicyQuery } from '@backstage/plugin-permission-node';
+import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
 import {
   AuthorizeResult,
   createPermission,
@@ -13,6 +16,7 @@ import {
   GatehouseTestBackend,
   startGatehouseTestBackend,
 } from '../testing/startGatehouseTestBackend';
+import { authBackendForTests, getUserToken } from '../testing/userTokens';
 
 /**
  * A plugin that checks a permission described in the request body with the
@@ -229,5 +233,96 @@ describe('access restrictions through a real backend', () => {
         e => e.meta.eventId === 'access-restriction-denial',
       ),
     ).toEqual([]);
+  });
+});
+
+/** A permission policy that denies deleting entities and allows the rest. */
+const testPolicy = createBackendModule({
+  pluginId: 'permission',
+  moduleId: 'test-policy',
+  register(env) {
+    env.registerInit({
+      deps: { policy: policyExtensionPoint },
+      async init({ policy }) {
+        policy.setPolicy({
+          async handle(request: PolicyQuery) {
+            return {
+              result:
+                request.permission.name === 'catalog.entity.delete'
+                  ? AuthorizeResult.DENY
+                  : AuthorizeResult.ALLOW,
+            };
+          },
+        });
+      },
+    });
+  },
+});
+
+describe('users and services side by side', () => {
+  let backend: GatehouseTestBackend;
+  const authBackend = authBackendForTests();
+
+  beforeAll(async () => {
+    backend = await startGatehouseTestBackend({
+      features: [
+        guardedPlugin,
+        ...authBackend.features,
+        import('@backstage/plugin-permission-backend'),
+        testPolicy,
+      ] as never,
+      extraConfig: { ...authBackend.config, permission: { enabled: true } },
+      externalAccess: [
+        {
+          type: 'gatehouse-static',
+          options: { subject: 'deleter', token: tokenOf(1000) },
+          accessRestrictions: [
+            { plugin: 'guarded', permission: 'catalog.entity.*' },
+          ],
+        },
+      ],
+    });
+  });
+  afterAll(() => backend.stop());
+
+  const authorize = (token: string, name: string) =>
+    request(backend.server)
+      .post('/api/guarded/authorize')
+      .set('Authorization', `Bearer ${token}`)
+      .send({ name });
+
+  it('leaves users to the permission policy, and services to their restrictions', async () => {
+    const { token: userToken } = await getUserToken(backend.server);
+    // Decisions for users come from the permission backend (they carry its
+    // request id); decisions for services are made locally (no id).
+    expect((await authorize(userToken, 'catalog.entity.delete')).body).toEqual({
+      id: expect.any(String),
+      result: AuthorizeResult.DENY,
+    });
+    expect((await authorize(userToken, 'catalog.entity.read')).body).toEqual({
+      id: expect.any(String),
+      result: AuthorizeResult.ALLOW,
+    });
+    expect(
+      (await authorize(userToken, 'scaffolder.action.execute')).body,
+    ).toEqual({ id: expect.any(String), result: AuthorizeResult.ALLOW });
+
+    // The policy never sees service principals: their restrictions decide.
+    expect(
+      (await authorize(tokenOf(1000), 'catalog.entity.delete')).body,
+    ).toEqual({ result: AuthorizeResult.ALLOW });
+    expect(
+      (await authorize(tokenOf(1000), 'scaffolder.action.execute')).body,
+    ).toEqual({ result: AuthorizeResult.DENY });
+
+    // Only the service denial is Gatehouse's to audit.
+    const denials = backend.logs.entries.filter(
+      e =>
+        e.meta.eventId === 'access-restriction-denial' &&
+        e.meta.status === 'failed',
+    );
+    expect(
+      denials.map(e => (e.meta.meta as { subject: string }).subject),
+    ).toEqual(['deleter']);
   });
 });
