@@ -3,6 +3,7 @@ import {
   GatehouseTestBackend,
   startGatehouseTestBackend,
 } from '../testing/startGatehouseTestBackend';
+import { authBackendForTests, getUserToken } from '../testing/userTokens';
 
 const UNRESTRICTED = 'gth_plugin-request-unrestricted-0123456789';
 const BOTH_PLUGINS = 'gth_plugin-request-both-plugins-0123456789';
@@ -125,5 +126,42 @@ describe('plugin-to-plugin calls through a real backend', () => {
       expect(response.status).toBe(400);
       expect(response.body.error.name).toBe('InputError');
     }
+  });
+});
+
+describe('plugin-to-plugin calls on behalf of a real user', () => {
+  let backend: GatehouseTestBackend;
+  const authBackend = authBackendForTests({
+    userEntityRef: 'user:default/jane',
+  });
+
+  beforeAll(async () => {
+    backend = await startGatehouseTestBackend({
+      features: authBackend.features,
+      extraConfig: authBackend.config,
+      externalAccess: [],
+    });
+  });
+  afterAll(() => backend.stop());
+
+  it('reaches the target as the user, and as the plugin when called as self', async () => {
+    const { token } = await getUserToken(backend.server);
+    const call = (query: string) =>
+      request(backend.server)
+        .get(`/api/demo/call/other?${query}`)
+        .set('Authorization', `Bearer ${token}`);
+
+    const asCaller = await call('as=caller');
+    expect(asCaller.status).toBe(200);
+    expect(asCaller.body.response.principal).toEqual({
+      type: 'user',
+      userEntityRef: 'user:default/jane',
+      actor: { type: 'service', subject: 'plugin:demo' },
+    });
+    const asSelf = await call('as=self');
+    expect(asSelf.body.response.principal).toEqual({
+      type: 'service',
+      subject: 'plugin:demo',
+    });
   });
 });
