@@ -16,6 +16,10 @@ import {
   GatehouseTestBackend,
   startGatehouseTestBackend,
 } from '../testing/startGatehouseTestBackend';
+import {
+  startTestIdentityProvider,
+  TestIdentityProvider,
+} from '../testing/testIdentityProvider';
 import { authBackendForTests, getUserToken } from '../testing/userTokens';
 
 /**
@@ -324,5 +328,85 @@ describe('users and services side by side', () => {
     expect(
       denials.map(e => (e.meta.meta as { subject: string }).subject),
     ).toEqual(['deleter']);
+  });
+});
+
+describe('the same restrictions on every entry type', () => {
+  let backend: GatehouseTestBackend;
+  let idp: TestIdentityProvider;
+  const restriction = {
+    plugin: 'guarded',
+    permission: ['catalog.entity.*', 'scaffolder.action.execute'],
+    permissionAttribute: { action: ['read', 'update'] },
+  };
+
+  beforeAll(async () => {
+    idp = await startTestIdentityProvider();
+    backend = await startGatehouseTestBackend({
+      features: [guardedPlugin],
+      externalAccess: [
+        {
+          type: 'static',
+          options: { subject: 'builtin-static', token: tokenOf(2000) },
+          accessRestrictions: [restriction],
+        },
+        {
+          type: 'gatehouse-static',
+          options: { subject: 'gatehouse-static', token: tokenOf(2001) },
+          accessRestrictions: [restriction],
+        },
+        {
+          type: 'jwks',
+          options: {
+            url: idp.jwksUri,
+            issuer: idp.issuer,
+            audience: 'builtin-api',
+          },
+          accessRestrictions: [restriction],
+        },
+        {
+          type: 'gatehouse-jwks',
+          options: { issuer: idp.issuer, audience: 'gatehouse-api' },
+          accessRestrictions: [restriction],
+        },
+      ],
+    });
+  });
+  afterAll(async () => {
+    await backend.stop();
+    await idp.stop();
+  });
+
+  it('gives the same decision whatever the type of the entry', async () => {
+    const tokens = [
+      tokenOf(2000),
+      tokenOf(2001),
+      await idp.getToken({ audience: 'builtin-api' }),
+      await idp.getToken({ audience: 'gatehouse-api' }),
+    ];
+    for (const name of NAMES) {
+      for (const action of [...ACTIONS, undefined]) {
+        const results = await Promise.all(
+          tokens.map(async token => {
+            const response = await request(backend.server)
+              .post('/api/guarded/authorize')
+              .set('Authorization', `Bearer ${token}`)
+              .send({ name, action });
+            return response.body.result;
+          }),
+        );
+        const expected = modelAllows(
+          {
+            permission: restriction.permission,
+            permissionAttribute: restriction.permissionAttribute,
+          },
+          name,
+          action,
+        )
+          ? AuthorizeResult.ALLOW
+          : AuthorizeResult.DENY;
+        expect(results).toEqual([expected, expected, expected, expected]);
+      }
+    }
   });
 });
