@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { parse } from 'yaml';
 import {
   curlCommand,
@@ -19,6 +20,7 @@ import {
   DevExample,
   devExamples,
   devJwtExamples,
+  devSections,
   DevTokenRequest,
   READY_MARKER,
   TOKEN_EXTRACTORS,
@@ -146,23 +148,36 @@ function waitForReady(timeoutMs: number): Promise<void> {
   });
 }
 
-async function get(path: string, token: string) {
-  const response = await fetch(`${baseUrl}${path}`, {
-    headers: { authorization: `Bearer ${token}` },
+type Answer = { status: number; body: string };
+
+async function send(
+  example: Pick<DevExample, 'method' | 'path' | 'body'>,
+  token: string,
+): Promise<Answer> {
+  const response = await fetch(`${baseUrl}${example.path}`, {
+    method: example.method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(example.body ? { 'content-type': 'application/json' } : {}),
+    },
+    body: example.body && JSON.stringify(example.body),
   });
   return { status: response.status, body: await response.text() };
 }
 
-/** Retries until `done` holds for the response or the time is up; returns the last response. */
+function get(path: string, token: string): Promise<Answer> {
+  return send({ method: 'GET', path }, token);
+}
+
+/** Retries until `done` holds for a 200 response or the time is up; returns the last response. */
 async function poll(
-  path: string,
-  token: string,
+  request: () => Promise<Answer>,
   timeoutMs: number,
   done: (body: string) => boolean,
 ) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const response = await get(path, token);
+    const response = await request();
     if (
       (response.status === 200 && done(response.body)) ||
       Date.now() > deadline
@@ -171,6 +186,25 @@ async function poll(
     }
     await new Promise(r => setTimeout(r, 250));
   }
+}
+
+/** The first line of the dev backend's log, without colours, that contains `part`; waits a little for it. */
+async function logLine(part: string): Promise<string | undefined> {
+  for (let i = 0; ; i++) {
+    const line = stripVTControlCharacters(output)
+      .split('\n')
+      .find(l => l.includes(part));
+    if (line || i === 20) return line;
+    await new Promise(r => setTimeout(r, 100)); // let the log arrive
+  }
+}
+
+/** Whether the example's response lists the example entities, directly or through the demo plugin. */
+function listsEntities(example: DevExample): boolean {
+  return (
+    example.path === '/api/catalog/entities' ||
+    example.path.includes('path=/entities')
+  );
 }
 
 beforeAll(async () => {
@@ -248,7 +282,10 @@ test('the hash in dev/app-config.dev.yaml is the hash of the printed token', () 
   expect(hashes).toContain(DEV_HASHED_TOKEN_HASH);
 });
 
-test('the banner prints a curl command for every example', () => {
+test('the banner prints its sections and a curl command for every example', () => {
+  for (const { title } of devSections(baseUrl)) {
+    expect(output).toContain(`\n## ${title}\n`);
+  }
   for (const example of devExamples(baseUrl)) {
     expect(output).toContain(curlCommand(example));
   }
@@ -277,36 +314,44 @@ const allExamples = [
 describe.each(allExamples.map(e => [e.title, e] as const))(
   '%s',
   (_, example) => {
-    test(`GET ${example.path} answers ${example.expectedStatus}`, async () => {
+    test(`${example.method} ${example.path} answers ${example.expectedStatus}`, async () => {
       const token = await resolveToken(example);
-      const response =
-        example.path === '/api/catalog/entities'
-          ? // The catalog processes its locations in the background after start-up.
-            await poll(example.path, token, 30_000, body =>
+      const response = listsEntities(example)
+        ? // The catalog processes its locations in the background after start-up.
+          await poll(
+            () => send(example, token),
+            30_000,
+            body =>
               EXAMPLE_ENTITIES.every(name => body.includes(`"name":"${name}"`)),
-            )
-          : await get(example.path, token);
+          )
+        : await send(example, token);
       expect({ status: response.status, body: response.body }).toMatchObject({
         status: example.expectedStatus,
       });
       if (example.expectedSubject) {
-        expect(JSON.parse(response.body).principal.subject).toBe(
-          example.expectedSubject,
+        const json = JSON.parse(response.body);
+        // `/call/<target>` answers with what the target answered.
+        const { principal } = json.called ? json.response : json;
+        expect(principal.subject).toBe(example.expectedSubject);
+      }
+      if (example.expectedMessage) {
+        expect(JSON.parse(response.body).error.message).toContain(
+          example.expectedMessage,
         );
       }
-      if (example.token === DEV_TOKENS.expired) {
-        expect(JSON.parse(response.body).error.message).toMatch(
-          /expired at 2020-01-01/,
+      if (example.expectedAudit) {
+        expect(JSON.parse(response.body).error.name).toBe('NotAllowedError');
+        const line = await logLine(
+          `access-restriction-denial ${example.expectedAudit}`,
         );
+        expect(line).toContain('isAuditEvent=true');
       }
       if (example.token === '$OTHER_TOKEN') {
-        const logged = /gatehouse-jwks rejected a token \(audience_mismatch/;
-        for (let i = 0; i < 20 && !logged.test(output); i++) {
-          await new Promise(r => setTimeout(r, 100)); // let the log arrive
-        }
-        expect(output).toMatch(logged);
+        expect(
+          await logLine('gatehouse-jwks rejected a token (audience_mismatch'),
+        ).toBeDefined();
       }
-      if (example.path === '/api/catalog/entities') {
+      if (listsEntities(example)) {
         for (const name of EXAMPLE_ENTITIES) {
           expect(response.body).toContain(`"name":"${name}"`);
         }
@@ -323,7 +368,11 @@ test('a token added to the tokens file is accepted without a restart', async () 
     `${readFileSync(tokensFile, 'utf8')}  - token: ${added}\n    subject: added-later\n`,
   );
   // The banner promises 2 s; the extra second is slack for a busy test machine.
-  const response = await poll('/api/demo/whoami', added, 3_000, () => true);
+  const response = await poll(
+    () => get('/api/demo/whoami', added),
+    3_000,
+    () => true,
+  );
   expect(response.status).toBe(200);
   expect(JSON.parse(response.body).principal.subject).toBe('added-later');
 });

@@ -21,6 +21,8 @@ export const DEV_TOKENS = {
   /** Only its hash is in dev/app-config.dev.yaml (DEV_HASHED_TOKEN_HASH). */
   hashed: 'gth_dev_hashed_known_only_by_its_sha256_0001',
   catalogReader: 'gth_dev_catalog_reader_read_only_0001',
+  catalogEntities: 'gth_dev_catalog_entities_wildcard_0001',
+  demoOnly: 'gth_dev_demo_plugin_only_0001',
   expired: 'gth_dev_expired_in_2020_not_a_secret_0001',
   /** Configured nowhere. */
   unknown: 'gth_dev_unknown_configured_nowhere_0001',
@@ -34,84 +36,213 @@ export interface DevExample {
   /** One line: what the request shows. */
   title: string;
   token: string;
-  method: 'GET';
+  method: 'GET' | 'POST';
   path: string;
+  /** Sent as JSON. */
+  body?: object;
   /** `baseUrl` + `path`. */
   url: string;
   expectedStatus: number;
-  /** For whoami: the subject the principal must have. */
+  /**
+   * The subject of the principal in the response: the caller's for whoami,
+   * the one the called plugin saw for `/call/<target>`.
+   */
   expectedSubject?: string;
+  /** A part of the error message in the response. */
+  expectedMessage?: string;
+  /**
+   * For a denial by Gatehouse's permissions service: a part of the message of
+   * the `access-restriction-denial` audit event it logs.
+   */
+  expectedAudit?: string;
 }
 
-type ExampleSpec = Omit<DevExample, 'method' | 'url'>;
+type ExampleSpec = Omit<DevExample, 'method' | 'url'> & {
+  method?: DevExample['method'];
+};
 
-const EXAMPLES: ExampleSpec[] = [
+/** A titled group of examples in the banner. */
+export interface DevSection<Example = DevExample> {
+  title: string;
+  /** A line that explains the section. */
+  note?: string;
+  examples: Example[];
+}
+
+/**
+ * A location to register. The catalog checks catalog.location.create before
+ * anything else, dry run or not; `dryRun` keeps the catalog as it is, should
+ * a token be allowed.
+ */
+const LOCATION = {
+  path: '/api/catalog/locations?dryRun=true',
+  body: { type: 'url', target: 'https://example.com/catalog-info.yaml' },
+};
+
+/** The banner's sections but the JWTs, in order. */
+const SECTIONS: DevSection<ExampleSpec>[] = [
   {
-    title: 'whoami with the unrestricted dev-admin token',
-    token: DEV_TOKENS.admin,
-    path: '/api/demo/whoami',
-    expectedStatus: 200,
-    expectedSubject: 'dev-admin',
+    title: 'Static tokens (gatehouse-static)',
+    examples: [
+      {
+        title: 'whoami with the unrestricted dev-admin token',
+        token: DEV_TOKENS.admin,
+        path: '/api/demo/whoami',
+        expectedStatus: 200,
+        expectedSubject: 'dev-admin',
+      },
+      {
+        title:
+          'the Red Hat Developer Hub docs call: catalog locations with a static token',
+        token: DEV_TOKENS.admin,
+        path: '/api/catalog/locations',
+        expectedStatus: 200,
+      },
+      {
+        title: 'catalog entities from dev/examples/entities.yaml',
+        token: DEV_TOKENS.admin,
+        path: '/api/catalog/entities',
+        expectedStatus: 200,
+      },
+      {
+        title: 'whoami with a token whose config holds only its sha256 hash',
+        token: DEV_TOKENS.hashed,
+        path: '/api/demo/whoami',
+        expectedStatus: 200,
+        expectedSubject: 'dev-hashed',
+      },
+      {
+        title: 'whoami with the token from the tokens file',
+        token: DEV_TOKENS.monitoring,
+        path: '/api/demo/whoami',
+        expectedStatus: 200,
+        expectedSubject: 'monitoring',
+      },
+      {
+        title: 'an expired token: rejected, the message says since when',
+        token: DEV_TOKENS.expired,
+        path: '/api/demo/whoami',
+        expectedStatus: 401,
+        expectedMessage: 'expired at 2020-01-01',
+      },
+      {
+        title: 'a token nobody configured',
+        token: DEV_TOKENS.unknown,
+        path: '/api/demo/whoami',
+        expectedStatus: 401,
+      },
+    ],
   },
   {
-    title:
-      'the Red Hat Developer Hub docs call: catalog locations with a static token',
-    token: DEV_TOKENS.admin,
-    path: '/api/catalog/locations',
-    expectedStatus: 200,
+    title: 'Access restrictions',
+    note: "Gatehouse's permissions service enforces them, with * wildcards in permission names, and audits each denial (access-restriction-denial in the log).",
+    examples: [
+      {
+        title: 'a token restricted to catalog read actions, on the catalog',
+        token: DEV_TOKENS.catalogReader,
+        path: '/api/catalog/entities',
+        expectedStatus: 200,
+      },
+      {
+        title:
+          "the same token registering a location (action create): denied; the catalog's 403 has no message, the log says why",
+        token: DEV_TOKENS.catalogReader,
+        method: 'POST',
+        ...LOCATION,
+        expectedStatus: 403,
+        expectedAudit:
+          "Access restrictions of 'dev-catalog-reader' deny it: action 'create' of permission 'catalog.location.create' is not in the token's actions [read]",
+      },
+      {
+        title: 'the same token on another plugin: not allowed',
+        token: DEV_TOKENS.catalogReader,
+        path: '/api/demo/whoami',
+        expectedStatus: 403,
+      },
+      {
+        title:
+          'a token restricted to permissions catalog.entity.*, on the catalog',
+        token: DEV_TOKENS.catalogEntities,
+        path: '/api/catalog/entities',
+        expectedStatus: 200,
+      },
+      {
+        title:
+          'the same token registering a location (catalog.location.create): denied',
+        token: DEV_TOKENS.catalogEntities,
+        method: 'POST',
+        ...LOCATION,
+        expectedStatus: 403,
+        expectedAudit:
+          "Access restrictions of 'dev-catalog-entities' deny it: permission 'catalog.location.create' is not in the token's permissions [catalog.entity.*]",
+      },
+    ],
   },
   {
-    title: 'catalog entities from dev/examples/entities.yaml',
-    token: DEV_TOKENS.admin,
-    path: '/api/catalog/entities',
-    expectedStatus: 200,
-  },
-  {
-    title: 'whoami with a token whose config holds only its sha256 hash',
-    token: DEV_TOKENS.hashed,
-    path: '/api/demo/whoami',
-    expectedStatus: 200,
-    expectedSubject: 'dev-hashed',
-  },
-  {
-    title: 'whoami with the token from the tokens file (subject monitoring)',
-    token: DEV_TOKENS.monitoring,
-    path: '/api/demo/whoami',
-    expectedStatus: 200,
-    expectedSubject: 'monitoring',
-  },
-  {
-    title: 'a token restricted to catalog read, on the catalog',
-    token: DEV_TOKENS.catalogReader,
-    path: '/api/catalog/entities',
-    expectedStatus: 200,
-  },
-  {
-    title: 'the same restricted token on another plugin: not allowed',
-    token: DEV_TOKENS.catalogReader,
-    path: '/api/demo/whoami',
-    expectedStatus: 403,
-  },
-  {
-    title: 'an expired token: rejected, the message says since when',
-    token: DEV_TOKENS.expired,
-    path: '/api/demo/whoami',
-    expectedStatus: 401,
-  },
-  {
-    title: 'a token nobody configured',
-    token: DEV_TOKENS.unknown,
-    path: '/api/demo/whoami',
-    expectedStatus: 401,
+    title: 'Plugin-to-plugin calls',
+    note: 'GET /api/<plugin>/call/<target>?path=/whoami&as=self|caller: <plugin> calls <target> as itself or on behalf of the caller, and shows the answer.',
+    examples: [
+      {
+        title: 'demo calls other as itself',
+        token: DEV_TOKENS.admin,
+        path: '/api/demo/call/other?as=self',
+        expectedStatus: 200,
+        expectedSubject: 'plugin:demo',
+      },
+      {
+        title:
+          "other calls demo on behalf of dev-admin: Backstage's plugin tokens carry users, not external services, so demo sees the calling plugin",
+        token: DEV_TOKENS.admin,
+        path: '/api/other/call/demo?as=caller',
+        expectedStatus: 200,
+        expectedSubject: 'plugin:other',
+      },
+      {
+        title: "the catalog's entities, through demo on behalf of dev-admin",
+        token: DEV_TOKENS.admin,
+        path: '/api/demo/call/catalog?path=/entities&as=caller',
+        expectedStatus: 200,
+      },
+      {
+        title: 'a token restricted to demo: demo may call other as itself',
+        token: DEV_TOKENS.demoOnly,
+        path: '/api/demo/call/other?as=self',
+        expectedStatus: 200,
+        expectedSubject: 'plugin:demo',
+      },
+      {
+        title:
+          'but not on behalf of the token, whose restrictions do not include other',
+        token: DEV_TOKENS.demoOnly,
+        path: '/api/demo/call/other?as=caller',
+        expectedStatus: 403,
+        expectedMessage:
+          "Plugin 'demo' cannot call plugin 'other' on behalf of 'dev-demo-only': Access to target plugin 'other' is not included in token's access restrictions",
+      },
+      {
+        title:
+          "the README's example plugin (dev/reportsPlugin.ts): components from the catalog, on behalf of the caller",
+        token: DEV_TOKENS.admin,
+        path: '/api/reports/components',
+        expectedStatus: 200,
+      },
+    ],
   },
 ];
 
-export function devExamples(baseUrl: string): DevExample[] {
-  return EXAMPLES.map(example => ({
-    ...example,
-    method: 'GET',
-    url: `${baseUrl}${example.path}`,
+export function devSections(baseUrl: string): DevSection[] {
+  return SECTIONS.map(section => ({
+    ...section,
+    examples: section.examples.map(example => ({
+      method: 'GET',
+      ...example,
+      url: `${baseUrl}${example.path}`,
+    })),
   }));
+}
+
+export function devExamples(baseUrl: string): DevExample[] {
+  return devSections(baseUrl).flatMap(section => section.examples);
 }
 
 /**
@@ -136,7 +267,7 @@ export interface DevJwtExample extends DevExample {
   tokenRequest: DevTokenRequest;
 }
 
-type JwtExampleSpec = Omit<ExampleSpec, 'token'> & {
+type JwtExampleSpec = Omit<DevExample, 'token' | 'method' | 'url'> & {
   variable: DevTokenRequest['variable'];
 };
 
@@ -219,5 +350,12 @@ export function tokenCommand(
 /** A curl command that shows the response body and then the status. */
 export function curlCommand(example: DevExample): string {
   const method = example.method === 'GET' ? '' : ` -X ${example.method}`;
-  return `curl${method} -w '\\nHTTP %{http_code}\\n' -H "Authorization: Bearer ${example.token}" ${example.url}`;
+  const json = example.body && JSON.stringify(example.body);
+  if (json?.includes("'")) {
+    throw new Error(`a body with ' needs other quoting: ${json}`);
+  }
+  const body = json ? ` -H "Content-Type: application/json" -d '${json}'` : '';
+  // Quoted if needed: & would end the command, and zsh would glob the ?.
+  const url = /[?&]/.test(example.url) ? `'${example.url}'` : example.url;
+  return `curl${method} -w '\\nHTTP %{http_code}\\n' -H "Authorization: Bearer ${example.token}"${body} ${url}`;
 }

@@ -1,8 +1,9 @@
 /**
  * The dev backend of `npm start`: a real Backstage backend with Gatehouse,
- * the catalog, the permission framework and the demo plugin, on an in-memory
- * SQLite database, and a local OpenID provider whose JWTs the backend takes.
- * Prints ready-to-paste curl commands once it is up.
+ * the catalog, the permission framework and two demo plugins (`demo` and
+ * `other`, which call each other), on an in-memory SQLite database, and a
+ * local OpenID provider whose JWTs the backend takes. Prints ready-to-paste
+ * curl commands once it is up.
  */
 import { createBackend } from '@backstage/backend-defaults';
 import {
@@ -16,11 +17,14 @@ import {
   spawnIdentityProvider,
 } from '../src/testing/identityProviderProcess';
 import { devRootConfigServiceFactory } from './config';
+import { createDemoPlugin } from './demoPlugin';
+import { reportsPlugin } from './reportsPlugin';
 import {
   curlCommand,
   DEV_TOKENS,
-  devExamples,
+  DevExample,
   devJwtExamples,
+  devSections,
   READY_MARKER,
   tokenCommand,
 } from './examples';
@@ -84,7 +88,10 @@ backend.add(import('@backstage/plugin-permission-backend'));
 backend.add(
   import('@backstage/plugin-permission-backend-module-allow-all-policy'),
 );
-backend.add(import('./demoPlugin'));
+// Two instances of the demo plugin, so that they can call each other.
+backend.add(createDemoPlugin('demo'));
+backend.add(createDemoPlugin('other'));
+backend.add(reportsPlugin);
 
 /**
  * Stops the identity provider within the backend's own shutdown, which
@@ -121,9 +128,22 @@ async function startIdentityProvider(): Promise<IdentityProviderProcess> {
   }
 }
 
+/** The comment line over an example's curl command. */
+function exampleTitle(example: DevExample): string {
+  const expected = [`expect ${example.expectedStatus}`];
+  if (example.expectedSubject) {
+    expected.push(`subject ${example.expectedSubject}`);
+  }
+  if (example.expectedAudit) {
+    expected.push('audited as access-restriction-denial');
+  }
+  return `# ${example.title} (${expected.join(', ')})`;
+}
+
 function jwtSection(issuer: string): string[] {
   const lines = [
-    `# JWTs: a local OpenID provider (oidc-provider) on ${issuer} issues access tokens by client credentials;`,
+    '## JWTs',
+    `# A local OpenID provider (oidc-provider) on ${issuer} issues access tokens by client credentials;`,
     '# the gatehouse-jwks entry of dev/app-config.dev.yaml takes them.',
     '',
   ];
@@ -136,14 +156,7 @@ function jwtSection(issuer: string): string[] {
       lines.push(tokenCommand(request, 'jq'));
       lines.push(`#   without jq: ${tokenCommand(request, 'node')}`);
     }
-    const subject = example.expectedSubject
-      ? `, subject ${example.expectedSubject}`
-      : '';
-    lines.push(
-      `# ${example.title} (expect ${example.expectedStatus}${subject})`,
-    );
-    lines.push(curlCommand(example));
-    lines.push('');
+    lines.push(exampleTitle(example), curlCommand(example), '');
   }
   return lines;
 }
@@ -158,15 +171,19 @@ function banner(issuer: string): string {
     'Dev-only tokens, public in dev/examples.ts; the catalog needs a few seconds to load its entities.',
     '',
   ];
-  for (const example of devExamples(baseUrl)) {
-    lines.push(`# ${example.title} (expect ${example.expectedStatus})`);
-    lines.push(curlCommand(example));
-    if (example.token === DEV_TOKENS.monitoring) {
-      lines.push(
-        `#   edit ${shownFile} to add or remove tokens: applied within 2 s, no restart`,
-      );
-    }
+  for (const { title, note, examples } of devSections(baseUrl)) {
+    lines.push(`## ${title}`);
+    if (note) lines.push(`# ${note}`);
     lines.push('');
+    for (const example of examples) {
+      lines.push(exampleTitle(example), curlCommand(example));
+      if (example.token === DEV_TOKENS.monitoring) {
+        lines.push(
+          `#   edit ${shownFile} to add or remove tokens: applied within 2 s, no restart`,
+        );
+      }
+      lines.push('');
+    }
   }
   lines.push(...jwtSection(issuer));
   return lines.join('\n');
