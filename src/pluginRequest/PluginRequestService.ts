@@ -34,24 +34,26 @@ export interface PluginRequestService {
 }
 
 /** @internal */
+export interface PluginRequestServiceDeps {
+  auth: AuthService;
+  discovery: DiscoveryService;
+  /** The calling plugin, named in refusals. */
+  pluginId: string;
+}
+
+/** @internal */
 export class DefaultPluginRequestService implements PluginRequestService {
   readonly #auth: AuthService;
   readonly #discovery: DiscoveryService;
   readonly #pluginId: string;
 
-  static create(options: {
-    auth: AuthService;
-    discovery: DiscoveryService;
-    pluginId: string;
-  }): DefaultPluginRequestService {
+  static create(
+    options: PluginRequestServiceDeps,
+  ): DefaultPluginRequestService {
     return new DefaultPluginRequestService(options);
   }
 
-  private constructor(options: {
-    auth: AuthService;
-    discovery: DiscoveryService;
-    pluginId: string;
-  }) {
+  private constructor(options: PluginRequestServiceDeps) {
     this.#auth = options.auth;
     this.#discovery = options.discovery;
     this.#pluginId = options.pluginId;

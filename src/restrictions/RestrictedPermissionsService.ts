@@ -18,6 +18,17 @@ import {
   RestrictionFailure,
 } from './accessRestrictionCheck';
 
+/** @internal */
+export interface RestrictedPermissionsServiceOptions {
+  /** Backstage's default client, which decides for users and `none`. */
+  inner: PermissionsService;
+  auth: AuthService;
+  auditor: AuditorService;
+  logger: LoggerService;
+  denials: MetricsServiceCounter;
+  pluginId: string;
+}
+
 type Decision = { result: AuthorizeResult.ALLOW | AuthorizeResult.DENY };
 
 /**
@@ -41,25 +52,13 @@ export class RestrictedPermissionsService implements PermissionsService {
   readonly #denials: MetricsServiceCounter;
   readonly #pluginId: string;
 
-  static create(options: {
-    inner: PermissionsService;
-    auth: AuthService;
-    auditor: AuditorService;
-    logger: LoggerService;
-    denials: MetricsServiceCounter;
-    pluginId: string;
-  }): RestrictedPermissionsService {
+  static create(
+    options: RestrictedPermissionsServiceOptions,
+  ): RestrictedPermissionsService {
     return new RestrictedPermissionsService(options);
   }
 
-  private constructor(options: {
-    inner: PermissionsService;
-    auth: AuthService;
-    auditor: AuditorService;
-    logger: LoggerService;
-    denials: MetricsServiceCounter;
-    pluginId: string;
-  }) {
+  private constructor(options: RestrictedPermissionsServiceOptions) {
     this.#inner = options.inner;
     this.#auth = options.auth;
     this.#auditor = options.auditor;
