@@ -5,12 +5,15 @@
  * expiring, rotating, hot-reloaded static tokens) and `gatehouse-jwks` (JWTs
  * from identity providers, bound to claims, surviving provider outages); a
  * `coreServices.permissions` that enforces `accessRestrictions` with wildcards
- * and audits denials; and `pluginRequestServiceRef` for plugin-to-plugin calls.
+ * and audits denials; `pluginRequestServiceRef` for plugin-to-plugin calls;
+ * and `externalAudienceTokenServiceRef` for tokens external verifiers such as
+ * HashiCorp Vault accept.
  *
  * @packageDocumentation
  */
 
 import { createBackendFeatureLoader } from '@backstage/backend-plugin-api';
+import { externalAudienceTokenServiceFactory } from './externalTokens/externalAudienceTokenServiceRef';
 import { gatehouseJwksTokenHandlerServiceFactory } from './jwks/jwksTokenHandlerServiceFactory';
 import { pluginRequestServiceFactory } from './pluginRequest/pluginRequestServiceRef';
 import { gatehousePermissionsServiceFactory } from './restrictions/restrictedPermissionsServiceFactory';
@@ -29,6 +32,7 @@ const gatehouse = createBackendFeatureLoader({
       gatehouseJwksTokenHandlerServiceFactory,
       gatehousePermissionsServiceFactory,
       pluginRequestServiceFactory,
+      externalAudienceTokenServiceFactory,
     ];
   },
 });
@@ -44,6 +48,11 @@ export {
   pluginRequestServiceRef,
 } from './pluginRequest/pluginRequestServiceRef';
 export type { PluginRequestService } from './pluginRequest/PluginRequestService';
+export {
+  externalAudienceTokenServiceFactory,
+  externalAudienceTokenServiceRef,
+} from './externalTokens/externalAudienceTokenServiceRef';
+export type { ExternalAudienceTokenService } from './externalTokens/ExternalAudienceTokenService';
 export { REJECTION_REASONS } from './lib/rejectionReasons';
 export type { RejectionReason } from './lib/rejectionReasons';
 export {
