@@ -23,8 +23,11 @@ export const processIo: CliIo = {
 
 /** A usage or input error: printed without a stack trace, exit code 2. */
 export class CliUsageError extends Error {
-  constructor(message: string) {
+  /** False for errors that are not about the command line, such as a bad config file. */
+  readonly showUsage: boolean;
+  constructor(message: string, options: { showUsage?: boolean } = {}) {
     super(message);
     this.name = 'CliUsageError';
+    this.showUsage = options.showUsage ?? true;
   }
 }

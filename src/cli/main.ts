@@ -1,9 +1,11 @@
 import { CliIo, CliUsageError, processIo } from './io';
+import { explainCommand, EXPLAIN_USAGE } from './explainCommand';
 import { tokenCreate, tokenHash, TOKEN_USAGE } from './tokenCommands';
+import { vaultConfigCommand, VAULT_CONFIG_USAGE } from './vaultConfigCommand';
 
 const USAGE = `gatehouse: tools for Gatehouse, service-to-service auth for Backstage
 
-${TOKEN_USAGE}`;
+${TOKEN_USAGE}${EXPLAIN_USAGE}${VAULT_CONFIG_USAGE}`;
 
 /** Runs the `gatehouse` command; resolves to the process exit code. */
 export async function main(
@@ -12,6 +14,12 @@ export async function main(
 ): Promise<number> {
   const [group, command, ...rest] = argv;
   try {
+    if (group === 'explain') {
+      return await explainCommand(argv.slice(1), io);
+    }
+    if (group === 'vault-config') {
+      return await vaultConfigCommand(argv.slice(1), io);
+    }
     if (group === 'token' && command === 'create') {
       return await tokenCreate(rest, io);
     }
@@ -34,7 +42,9 @@ export async function main(
       error instanceof CliUsageError ||
       (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
     ) {
-      io.stderr.write(`gatehouse: ${(error as Error).message}\n\n${USAGE}`);
+      const usage =
+        (error as CliUsageError).showUsage === false ? '' : `\n${USAGE}`;
+      io.stderr.write(`gatehouse: ${(error as Error).message}\n${usage}`);
       return 2;
     }
     throw error;

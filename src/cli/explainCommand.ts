@@ -1,0 +1,117 @@
+import { ConfigSources } from '@backstage/config-loader';
+import { parseArgs } from 'node:util';
+import { Explanation, explainToken } from '../explain/explainToken';
+import { GatehouseConfigError } from '../lib/GatehouseConfigError';
+import { CliIo, CliUsageError } from './io';
+
+export const EXPLAIN_USAGE = `  gatehouse explain --config <app-config.yaml> [--config <more.yaml> ...] <token | ->
+      Runs a token through the config's backend.auth.externalAccess entries, in
+      Backstage's order and with Gatehouse's own code, and says which entry accepts
+      it (subject, restrictions) or why each one does not. Loads the config as
+      Backstage does (environment substitution included); give '-' to read the
+      token from standard input. Exit code 0: accepted; 1: rejected.
+`;
+
+function render(explanation: Explanation): string {
+  const lines: string[] = [];
+  const { jwt } = explanation;
+  lines.push(
+    `Token ${explanation.fingerprint}${
+      jwt
+        ? `, a JWT: header ${JSON.stringify(jwt.header)}, claims ${JSON.stringify(jwt.claims)}`
+        : ', not a JWT'
+    }`,
+    '',
+  );
+  for (const note of explanation.notes) {
+    lines.push(`! ${note}`, '');
+  }
+  for (const entry of explanation.entries) {
+    const reason = entry.reason ? ` (${entry.reason})` : '';
+    const verdict =
+      entry.outcome === 'accepted'
+        ? 'ACCEPTED'
+        : entry.outcome === 'rejected'
+          ? `rejected${reason}`
+          : entry.outcome === 'unsupported'
+            ? 'cannot say'
+            : 'not tried';
+    lines.push(
+      entry.outcome === 'not_tried'
+        ? `${entry.path} ${entry.type}: ${entry.sentence}`
+        : `${entry.path} ${entry.type}: ${verdict}: ${entry.sentence}`,
+    );
+    if (entry.outcome === 'accepted') {
+      lines.push(
+        `  accessRestrictions: ${
+          entry.accessRestrictions === undefined
+            ? 'none (every plugin, every permission)'
+            : JSON.stringify(entry.accessRestrictions)
+        }`,
+      );
+    }
+  }
+  if (!explanation.entries.length) {
+    lines.push('backend.auth.externalAccess has no entries.');
+  }
+  for (const warning of explanation.warnings) {
+    lines.push(`warning: ${warning}`);
+  }
+  lines.push(
+    '',
+    explanation.accepted
+      ? `Result: accepted by ${explanation.accepted.path} as '${explanation.accepted.subject}'.`
+      : 'Result: rejected (401). Backstage answers "Illegal token" unless an entry gave a more precise message above.',
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+export async function explainCommand(
+  args: string[],
+  io: CliIo,
+): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { config: { type: 'string', multiple: true } },
+  });
+  if (!values.config?.length) {
+    throw new CliUsageError('explain needs at least one --config <file>');
+  }
+  if (positionals.length !== 1) {
+    throw new CliUsageError(
+      "explain takes one token, or '-' to read it from standard input",
+    );
+  }
+  const token =
+    positionals[0] === '-' ? (await io.readStdin()).trim() : positionals[0];
+  if (!token) {
+    throw new CliUsageError('No token given');
+  }
+
+  const config = await ConfigSources.toConfig(
+    ConfigSources.default({
+      argv: values.config.flatMap(file => ['--config', file]),
+      env: process.env,
+      watch: false,
+    }),
+  ).catch(error => {
+    throw new CliUsageError(`Cannot load the configuration: ${error.message}`, {
+      showUsage: false,
+    });
+  });
+  try {
+    const explanation = await explainToken(config, token);
+    io.stdout.write(render(explanation));
+    return explanation.accepted ? 0 : 1;
+  } catch (error) {
+    if (error instanceof GatehouseConfigError) {
+      throw new CliUsageError(
+        `Backstage would not start with this configuration:\n${error.message}`,
+      );
+    }
+    throw error;
+  } finally {
+    config.close();
+  }
+}

@@ -1,0 +1,353 @@
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import type { Config } from '@backstage/config';
+import {
+  createRemoteJWKSet,
+  decodeJwt,
+  decodeProtectedHeader,
+  JWTPayload,
+  jwtVerify,
+} from 'jose';
+import { JwksRegistry, GATEHOUSE_JWKS_TYPE } from '../jwks/JwksRegistry';
+import { rejectionOfJoseError } from '../jwks/rejectionOfJoseError';
+import { EXTERNAL_ACCESS_KEY } from '../lib/externalAccessEntries';
+import { fingerprintOf, looksLikeJwt, sha256Hex } from '../lib/tokenDigest';
+import {
+  GATEHOUSE_STATIC_TYPE,
+  StaticTokenRegistry,
+} from '../static/StaticTokenRegistry';
+import { relativeText } from './relativeTime';
+
+/** What one `externalAccess` entry makes of the token. */
+export interface EntryExplanation {
+  /** `backend.auth.externalAccess[i]` */
+  path: string;
+  type: string;
+  outcome: 'accepted' | 'rejected' | 'not_tried' | 'unsupported';
+  /** A reason code (see the README), for rejections. */
+  reason?: string;
+  /** A sentence for humans. */
+  sentence: string;
+  subject?: string;
+  accessRestrictions?: unknown;
+}
+
+export interface Explanation {
+  /** First 8 hex digits of the token's SHA-256; the token itself is never shown. */
+  fingerprint: string;
+  /** For a JWT: header and registered claims (no signature). */
+  jwt?: { header: Record<string, unknown>; claims: Record<string, unknown> };
+  /** Backstage's own checks, which run before any externalAccess entry. */
+  notes: string[];
+  entries: EntryExplanation[];
+  accepted?: EntryExplanation;
+  /** What the handlers logged as warnings or errors while loading and checking. */
+  warnings: string[];
+}
+
+function collectingLogger(into: string[]): LoggerService {
+  const logger: LoggerService = {
+    error: message => void into.push(message),
+    warn: message => void into.push(message),
+    info: () => {},
+    debug: () => {},
+    child: () => logger,
+  };
+  return logger;
+}
+
+function decodeIfJwt(token: string): Explanation['jwt'] {
+  if (!looksLikeJwt(token)) {
+    return undefined;
+  }
+  try {
+    const header = decodeProtectedHeader(token) as Record<string, unknown>;
+    const payload = decodeJwt(token);
+    const claims: Record<string, unknown> = {};
+    for (const key of ['iss', 'sub', 'aud', 'iat', 'nbf', 'exp', 'azp']) {
+      if (payload[key] !== undefined) {
+        claims[key] = payload[key];
+      }
+    }
+    return { header, claims };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Backstage checks plugin and user tokens first; such tokens never reach externalAccess. */
+function backstageOwnChecks(jwt: Explanation['jwt']): string[] {
+  if (!jwt) {
+    return [];
+  }
+  const typ = jwt.header.typ;
+  if (typ === 'vnd.backstage.plugin') {
+    return [
+      "The header typ is 'vnd.backstage.plugin': Backstage's plugin-token check takes this token before any externalAccess entry, and accepts or rejects it itself.",
+    ];
+  }
+  if (typ === 'vnd.backstage.user' || typ === 'vnd.backstage.limited-user') {
+    return [
+      `The header typ is '${typ}': Backstage's user-token check takes this token before any externalAccess entry, and accepts or rejects it itself.`,
+    ];
+  }
+  if (jwt.claims.aud === 'backstage') {
+    return [
+      "The audience is 'backstage': Backstage takes the token for one of its user tokens and rejects it (401 'Failed user token verification') before any externalAccess entry sees it. Issue it for another audience, such as 'backstage-api'.",
+    ];
+  }
+  return [];
+}
+
+/** Adds how long ago, or how far ahead, a time claim is, for time-based rejections. */
+function withTimes(
+  sentence: string,
+  reason: string,
+  claims: JWTPayload,
+  now: number,
+): string {
+  const at = (seconds: unknown) =>
+    typeof seconds === 'number'
+      ? `${new Date(seconds * 1000).toISOString()}, ${relativeText(seconds * 1000, now)}`
+      : 'an invalid time';
+  if (reason === 'expired') {
+    return `expired at ${at(claims.exp)}`;
+  }
+  if (reason === 'too_old') {
+    return `${sentence} (issued at ${at(claims.iat)})`;
+  }
+  if (reason === 'not_yet_valid') {
+    const when =
+      typeof claims.nbf === 'number' && claims.nbf * 1000 > now
+        ? `not valid before ${at(claims.nbf)}`
+        : `issued at ${at(claims.iat)}`;
+    return `${when}: if the clocks disagree, set clockTolerance (e.g. 30s)`;
+  }
+  return sentence;
+}
+
+async function explainBuiltinJwks(
+  options: Config,
+  token: string,
+): Promise<
+  Pick<EntryExplanation, 'outcome' | 'reason' | 'sentence' | 'subject'>
+> {
+  const list = (key: string) => {
+    const value = options.getOptional<string | string[]>(key);
+    return value === undefined
+      ? undefined
+      : (Array.isArray(value) ? value : [value])
+          .flatMap(v => v.split(/[ ,]/))
+          .filter(Boolean);
+  };
+  try {
+    const url = options.getString('url');
+    const { payload } = await jwtVerify(
+      token,
+      createRemoteJWKSet(new URL(url)),
+      {
+        algorithms: list('algorithm'),
+        issuer: list('issuer'),
+        audience: list('audience'),
+      },
+    );
+    if (!payload.sub) {
+      return {
+        outcome: 'rejected',
+        reason: 'claim_mismatch',
+        sentence: 'the token has no sub claim',
+      };
+    }
+    const prefix = options.getOptionalString('subjectPrefix');
+    const subject = prefix
+      ? `external:${prefix}:${payload.sub}`
+      : `external:${payload.sub}`;
+    return {
+      outcome: 'accepted',
+      subject,
+      sentence: `accepted as '${subject}'`,
+    };
+  } catch (error) {
+    const { reason, detail } = rejectionOfJoseError(error);
+    return { outcome: 'rejected', reason, sentence: detail };
+  }
+}
+
+/**
+ * Runs a bearer token through the `externalAccess` entries of a config, in
+ * Backstage's order and with the same code as the running handlers, and says
+ * which entry accepts it or why each one does not.
+ */
+export async function explainToken(
+  config: Config,
+  token: string,
+  options: { now?: () => number } = {},
+): Promise<Explanation> {
+  const now = options.now ?? Date.now;
+  const warnings: string[] = [];
+  const logger = collectingLogger(warnings);
+  const jwt = decodeIfJwt(token);
+  const notes = backstageOwnChecks(jwt);
+  const claims = jwt ? decodeJwt(token) : {};
+
+  const staticRegistry = await StaticTokenRegistry.create({
+    config,
+    logger,
+    now,
+  });
+  const jwksRegistry = JwksRegistry.create({ config, logger, now });
+  const entries: EntryExplanation[] = [];
+  let accepted: EntryExplanation | undefined;
+  try {
+    const configs = config.getOptionalConfigArray(EXTERNAL_ACCESS_KEY) ?? [];
+    for (const [index, entryConfig] of configs.entries()) {
+      const path = `${EXTERNAL_ACCESS_KEY}[${index}]`;
+      const type = entryConfig.getOptionalString('type') ?? '(no type)';
+      const explanation: EntryExplanation = {
+        path,
+        type,
+        outcome: 'not_tried',
+        sentence: '',
+      };
+      entries.push(explanation);
+      if (notes.length) {
+        explanation.sentence =
+          "not reached: Backstage's own check decides (see above)";
+        continue;
+      }
+      if (accepted) {
+        explanation.sentence = 'not tried: an earlier entry accepts the token';
+        continue;
+      }
+      Object.assign(
+        explanation,
+        await explainEntry(type, index, entryConfig, token),
+      );
+      if (explanation.outcome === 'rejected' && explanation.reason) {
+        explanation.sentence = withTimes(
+          explanation.sentence,
+          explanation.reason,
+          claims,
+          now(),
+        );
+        // Signature and key problems hide the time claims: say so when they fail too.
+        if (
+          (type === GATEHOUSE_JWKS_TYPE || type === 'jwks') &&
+          !['expired', 'too_old', 'not_yet_valid'].includes(
+            explanation.reason,
+          ) &&
+          typeof claims.exp === 'number' &&
+          claims.exp * 1000 <= now()
+        ) {
+          explanation.sentence += `; besides, the token expired at ${new Date(claims.exp * 1000).toISOString()}, ${relativeText(claims.exp * 1000, now())}`;
+        }
+      }
+      if (explanation.outcome === 'accepted') {
+        explanation.accessRestrictions =
+          entryConfig.getOptional('accessRestrictions');
+        accepted = explanation;
+      }
+    }
+  } finally {
+    staticRegistry.close();
+  }
+  return {
+    fingerprint: fingerprintOf(token),
+    jwt,
+    notes,
+    entries,
+    accepted,
+    warnings: [...new Set(warnings)],
+  };
+
+  async function explainEntry(
+    type: string,
+    index: number,
+    entryConfig: Config,
+    bearer: string,
+  ): Promise<Partial<EntryExplanation>> {
+    switch (type) {
+      case GATEHOUSE_STATIC_TYPE: {
+        const v = staticRegistry.verify(bearer, index);
+        switch (v.result) {
+          case 'accepted':
+            return {
+              outcome: 'accepted',
+              subject: v.record.subject,
+              sentence: `accepted as '${v.record.subject}' (token ${v.record.origin})`,
+            };
+          case 'rejected': {
+            const when =
+              v.reason === 'token_expired_static'
+                ? v.record.expiresAt!
+                : v.record.notBefore!;
+            return {
+              outcome: 'rejected',
+              reason: v.reason,
+              sentence: `${v.reason === 'token_expired_static' ? 'expired at' : 'not valid before'} ${new Date(when).toISOString()}, ${relativeText(when, now())} (token ${v.record.origin})`,
+            };
+          }
+          case 'elsewhere':
+            return {
+              outcome: 'rejected',
+              reason: 'unknown_token',
+              sentence:
+                "not this entry's token: it belongs to another gatehouse-static entry",
+            };
+          case 'too_large':
+            return {
+              outcome: 'rejected',
+              reason: 'too_large',
+              sentence: 'longer than any static token can be',
+            };
+          default:
+            return {
+              outcome: 'rejected',
+              reason: 'unknown_token',
+              sentence: `no gatehouse-static entry has this token (its sha256 starts with ${v.fingerprint}; compare with the 'sha256:' lines)`,
+            };
+        }
+      }
+      case GATEHOUSE_JWKS_TYPE: {
+        const v = await jwksRegistry.verify(bearer, index);
+        if (v.result === 'accepted') {
+          return {
+            outcome: 'accepted',
+            subject: v.subject,
+            sentence: `accepted as '${v.subject}'`,
+          };
+        }
+        if (v.result === 'not_jwt') {
+          return {
+            outcome: 'rejected',
+            reason: 'malformed',
+            sentence: 'not a JWT',
+          };
+        }
+        return { outcome: 'rejected', reason: v.reason, sentence: v.detail };
+      }
+      case 'static': {
+        const configured = entryConfig.getOptionalString('options.token');
+        const subject = entryConfig.getOptionalString('options.subject');
+        return configured !== undefined &&
+          sha256Hex(configured) === sha256Hex(bearer)
+          ? {
+              outcome: 'accepted',
+              subject,
+              sentence: `accepted as '${subject}'`,
+            }
+          : {
+              outcome: 'rejected',
+              reason: 'unknown_token',
+              sentence: "not this entry's token",
+            };
+      }
+      case 'jwks':
+        return explainBuiltinJwks(entryConfig.getConfig('options'), bearer);
+      default:
+        return {
+          outcome: 'unsupported',
+          sentence: `Gatehouse cannot explain entries of type '${type}'; Backstage tries it here`,
+        };
+    }
+  }
+}
