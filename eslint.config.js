@@ -4,7 +4,7 @@ const prettier = require('eslint-config-prettier');
 const globals = require('globals');
 
 module.exports = tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', '.gatehouse-dev/'] },
+  { ignores: ['dist/', 'node_modules/', 'coverage/', '.gatehouse-dev/', '.gatehouse-test-build/'] },
   ...tseslint.configs.recommended,
   prettier,
   {

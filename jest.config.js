@@ -2,6 +2,7 @@
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/src', '<rootDir>/dev'],
+  globalSetup: '<rootDir>/jest.globalSetup.js',
   // The package's own name, as the README's examples import it.
   moduleNameMapper: {
     '^@gatehouse/backstage-plugin-gatehouse-backend-module$': '<rootDir>/src',

@@ -108,6 +108,7 @@ export async function explainCommand(
     if (error instanceof GatehouseConfigError) {
       throw new CliUsageError(
         `Backstage would not start with this configuration:\n${error.message}`,
+        { showUsage: false },
       );
     }
     throw error;

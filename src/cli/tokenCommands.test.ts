@@ -1,25 +1,12 @@
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import request from 'supertest';
 import { startGatehouseTestBackend } from '../testing/startGatehouseTestBackend';
 import { STATIC_TOKEN_PREFIX } from '../static/staticTokenFormat';
 import { sha256Hex } from '../lib/tokenDigest';
+import { runGatehouse } from '../testing/runCli';
 
-const ROOT = join(__dirname, '../..');
-
-/** Runs the CLI as a process, from source, as `npx gatehouse` would from the build. */
-function gatehouse(args: string[], input?: string) {
-  const result = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), ...args],
-    { cwd: ROOT, input, encoding: 'utf8', timeout: 30_000 },
-  );
-  return {
-    status: result.status,
-    stdout: result.stdout,
-    stderr: result.stderr,
-  };
-}
+/** The built CLI, as `npx gatehouse` runs it. */
+const gatehouse = (args: string[], input?: string) =>
+  runGatehouse(args, { input });
 
 describe('gatehouse token', () => {
   it('creates a prefixed 32-byte token whose printed hash a real backend accepts', async () => {

@@ -172,14 +172,24 @@ export class RemoteKeySource {
     if (this.#lastError) {
       throw new KeyResolutionError(
         'jwks_unavailable',
-        `kid '${header.kid}' is not among the cached keys of ${this.#name}, which cannot be fetched now: ${this.#lastError}`,
+        `kid '${header.kid}' is not among the cached keys ${this.#where()}, which cannot be fetched now: ${this.#lastError}`,
       );
     }
     throw new KeyResolutionError(
       'unknown_kid',
-      `kid '${header.kid}' is not in the key set of ${this.#name} (kids: ${this.#keySet?.kids.join(', ') || 'none'})`,
+      `kid '${header.kid}' is not in the key set ${this.#where()} (kids: ${this.#keySet?.kids.join(', ') || 'none'})`,
     );
   };
+
+  /** "at <jwks url>", with the issuer when the URL came from discovery. */
+  #where(): string {
+    if (!this.#jwksUrl) {
+      return `of ${this.#name}`;
+    }
+    return this.#issuer
+      ? `at ${this.#jwksUrl} (found by OIDC discovery of ${this.#issuer})`
+      : `at ${this.#jwksUrl}`;
+  }
 
   async #usableKeySet(): Promise<KeySet> {
     const now = this.#now();

@@ -1,0 +1,240 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runGatehouse } from '../testing/runCli';
+import {
+  startTestIdentityProvider,
+  TestIdentityProvider,
+} from '../testing/testIdentityProvider';
+
+const CI_TOKEN = 'gth_explain-ci-token-0123456789abcdefghijk';
+const EXPIRED_TOKEN = 'gth_explain-expired-0123456789abcdefghijk';
+const BUILTIN_TOKEN = 'builtin-explain-token-0123456789';
+
+describe('gatehouse explain (the built CLI)', () => {
+  let idp: TestIdentityProvider;
+  let configFile: string;
+
+  beforeAll(async () => {
+    idp = await startTestIdentityProvider();
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-explain-'));
+    configFile = join(dir, 'app-config.yaml');
+    writeFileSync(
+      configFile,
+      `backend:
+  auth:
+    externalAccess:
+      - type: gatehouse-static
+        options:
+          subject: ci-pipeline
+          tokens:
+            - token: \${EXPLAIN_CI_TOKEN}
+            - token: ${EXPIRED_TOKEN}
+              expiresAt: 2020-01-01
+        accessRestrictions:
+          - plugin: catalog
+            permissionAttribute: { action: [read] }
+      - type: static
+        options: { token: ${BUILTIN_TOKEN}, subject: builtin }
+      - type: gatehouse-jwks
+        options:
+          issuer: ${idp.issuer}
+          audience: backstage-api
+          subjectPrefix: ci
+          claims:
+            ref: [refs/heads/main, refs/tags/v*]
+`,
+    );
+  });
+  afterAll(() => idp.stop());
+
+  const explain = (token: string, input?: string) =>
+    runGatehouse(['explain', '--config', configFile, token], {
+      input,
+      env: { EXPLAIN_CI_TOKEN: CI_TOKEN },
+    });
+
+  function expectNoSecrets(output: string, token: string) {
+    for (const secret of [token, CI_TOKEN, EXPIRED_TOKEN, BUILTIN_TOKEN]) {
+      expect(output).not.toContain(secret);
+    }
+  }
+
+  it('names the accepting entry, its subject and restrictions (exit 0), never the token', () => {
+    const result = explain(CI_TOKEN);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain(
+      "backend.auth.externalAccess[0] gatehouse-static: ACCEPTED: accepted as 'ci-pipeline' (token backend.auth.externalAccess[0].options.tokens[0])",
+    );
+    expect(result.stdout).toContain(
+      'accessRestrictions: [{"plugin":"catalog","permissionAttribute":{"action":["read"]}}]',
+    );
+    expect(result.stdout).toContain(
+      'backend.auth.externalAccess[1] static: not tried: an earlier entry accepts the token',
+    );
+    expect(result.stdout).toContain(
+      "Result: accepted by backend.auth.externalAccess[0] as 'ci-pipeline'.",
+    );
+    expectNoSecrets(result.stdout + result.stderr, CI_TOKEN);
+  });
+
+  it('says when a static token expired (exit 1), and reads the token from stdin', () => {
+    const result = explain('-', `${EXPIRED_TOKEN}\n`);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toMatch(
+      /gatehouse-static: rejected \(token_expired_static\): expired at 2020-01-01T00:00:00\.000Z, \d+ days ago/,
+    );
+    expect(result.stdout).toContain(
+      "backend.auth.externalAccess[1] static: rejected (unknown_token): not this entry's token",
+    );
+    expectNoSecrets(result.stdout + result.stderr, EXPIRED_TOKEN);
+  });
+
+  it('accepts a JWT from the identity provider through the same code as the handler', async () => {
+    const token = await idp.getToken();
+    const result = explain(token);
+    expect(result.stdout).toContain(
+      "gatehouse-jwks: ACCEPTED: accepted as 'external:ci:rs256-client'",
+    );
+    expect(result.status).toBe(0);
+    expectNoSecrets(result.stdout, token);
+    expect(result.stdout).not.toContain(token.split('.')[2]);
+  });
+
+  it.each([
+    [
+      { claims: { ref: 'refs/heads/dev' } },
+      `rejected (claim_mismatch): claim 'ref' is "refs/heads/dev" but must match "refs/heads/main" or "refs/tags/v*"`,
+    ],
+    [
+      { audience: 'other-api' },
+      'rejected (audience_mismatch): audience "other-api" is not in [backstage-api]',
+    ],
+    [
+      { claims: { exp: Math.floor(Date.now() / 1000) - 40 } },
+      /rejected \(expired\): expired at \S+, (4\d|5\d) s ago/,
+    ],
+    [
+      { header: { kid: 'no-such-kid' } },
+      /rejected \(unknown_kid\): kid 'no-such-kid' is not in the key set at http:\/\/127\.0\.0\.1:\d+\/jwks \(found by OIDC discovery of http:\/\/127\.0\.0\.1:\d+\) \(kids: rs256-/,
+    ],
+    [
+      { header: { typ: 'secevent+jwt' } },
+      "rejected (typ_mismatch): header typ 'secevent+jwt' is not absent, 'JWT' or 'at+jwt'",
+    ],
+  ])('explains a JWT rejected for %j', async (tokenOptions, expected) => {
+    const token = await idp.getToken(tokenOptions);
+    const result = explain(token);
+    expect(result.status).toBe(1);
+    if (typeof expected === 'string') {
+      expect(result.stdout).toContain(
+        `backend.auth.externalAccess[2] gatehouse-jwks: ${expected}`,
+      );
+    } else {
+      expect(result.stdout).toMatch(expected);
+    }
+    expectNoSecrets(result.stdout, token);
+  });
+
+  it("warns about Backstage's own checks: the backstage audience trap", async () => {
+    const token = await idp.getToken({ audience: 'backstage' });
+    const result = explain(token);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain(
+      "! The audience is 'backstage': Backstage takes the token for one of its user tokens",
+    );
+    expect(result.stdout).toContain(
+      "not reached: Backstage's own check decides",
+    );
+  });
+
+  it('reports a configuration Backstage would not start with (exit 2), naming the key', () => {
+    const result = runGatehouse(
+      ['explain', '--config', configFile, 'whatever-token-value'],
+      {
+        env: { EXPLAIN_CI_TOKEN: '' },
+      },
+    );
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(
+      'Backstage would not start with this configuration:',
+    );
+    // An empty variable substitutes an empty token.
+    expect(result.stderr).toContain(
+      'backend.auth.externalAccess[0].options.tokens[0].token: must be at least 16 characters long',
+    );
+    expect(result.stderr).not.toContain('Usage:');
+    expect(
+      runGatehouse(['explain', '--config', '/nonexistent.yaml', 'x']).stderr,
+    ).toContain(
+      'Cannot load the configuration: Config file "/nonexistent.yaml" does not exist',
+    );
+    expect(runGatehouse(['explain', 'x']).status).toBe(2);
+  });
+});
+
+describe('gatehouse vault-config (the built CLI)', () => {
+  it('prints the Vault commands for a plugin', () => {
+    const result = runGatehouse([
+      'vault-config',
+      '--backend-url',
+      'https://backstage.example.com/',
+      '--plugin',
+      'terraform',
+      '--audience',
+      'vault-jwt',
+      '--mount',
+      'jwt-terraform',
+      '--policies',
+      'terraform-state',
+    ]);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatchInlineSnapshot(`
+     "# Vault JWT auth for tokens issued by the Backstage plugin 'terraform'
+     # (externalAudienceTokens.getToken({ audience: 'vault-jwt' })).
+     # Each plugin publishes its own keys: use one auth mount per source plugin.
+     vault auth enable -path=jwt-terraform jwt   # once per mount
+
+     vault write auth/jwt-terraform/config \\
+         jwks_url="https://backstage.example.com/api/terraform/.backstage/auth/v1/jwks.json" \\
+         jwt_supported_algs="ES256"
+
+     # Backstage plugin tokens have no iss claim: do not set bound_issuer.
+     vault write auth/jwt-terraform/role/terraform \\
+         role_type="jwt" \\
+         bound_audiences="vault-jwt" \\
+         bound_subject="terraform" \\
+         user_claim="sub" \\
+         clock_skew_leeway=60 \\
+         expiration_leeway=60 \\
+         not_before_leeway=60 \\
+         token_policies="terraform-state" \\
+         token_ttl="15m"
+
+     # The plugin logs in with:
+     #   vault write auth/jwt-terraform/login role="terraform" jwt="<token>"
+     "
+    `);
+  });
+
+  it('refuses bad input with exit code 2', () => {
+    for (const args of [
+      ['--plugin', 'terraform'],
+      ['--backend-url', 'not a url', '--plugin', 'terraform'],
+      ['--backend-url', 'ftp://x', '--plugin', 'terraform'],
+      ['--backend-url', 'https://x', '--plugin', 'bad plugin'],
+      ['--backend-url', 'https://x', '--plugin', 'p', '--role', 'a"; rm -rf /'],
+    ]) {
+      expect(runGatehouse(['vault-config', ...args]).status).toBe(2);
+    }
+    expect(
+      runGatehouse([
+        'vault-config',
+        '--backend-url',
+        'http://backstage.internal',
+        '--plugin',
+        'p',
+      ]).stdout,
+    ).toContain('WARNING: the JWKS is fetched over plain http');
+  });
+});
