@@ -17,7 +17,6 @@ import {
   startGatehouseTestBackend,
 } from '../testing/startGatehouseTestBackend';
 import {
-  startGatehouseTestBackendWithKeyStore,
   staticPluginKeyStore,
   StaticPluginKey,
   writeStaticPluginKey,
@@ -139,14 +138,13 @@ async function issueToken(
 /** `jwks_url` for Vault: the source plugin's JWKS, on the backend's real port. */
 function jwksUrl(backend: GatehouseTestBackend, pluginId = 'terraform') {
   const { address, family, port } = backend.server.address() as AddressInfo;
-  const host =
-    family === 'IPv6' || family === (6 as unknown as string)
-      ? address === '::'
-        ? '[::1]'
-        : `[${address}]`
-      : address === '0.0.0.0'
-        ? '127.0.0.1'
-        : address;
+  let host = address;
+  if (address === '::' || address === '0.0.0.0') {
+    host = family === 'IPv6' ? '::1' : '127.0.0.1';
+  }
+  if (host.includes(':')) {
+    host = `[${host}]`;
+  }
   return `http://${host}:${port}/api/${pluginId}/.backstage/auth/v1/jwks.json`;
 }
 
@@ -446,7 +444,7 @@ describe('external audience tokens across a rotation of the static plugin keys',
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   const start = async (keys: StaticPluginKey[]) => {
-    backend = await startGatehouseTestBackendWithKeyStore({
+    backend = await startGatehouseTestBackend({
       pluginKeyStore: staticPluginKeyStore(keys),
       externalAccess,
       features: [createTerraformPlugin()],

@@ -31,9 +31,12 @@ export async function startGatehouseTestBackend(options: {
   externalAccess: unknown[];
   extraConfig?: JsonObject;
   features?: BackendFeature[];
+  /** `backend.auth.pluginKeyStore`; default: a static key pair made for this run. */
+  pluginKeyStore?: JsonObject;
 }): Promise<GatehouseTestBackend> {
   const logs = new CapturedLogs();
-  const pluginKeyStore = await staticPluginKeyStoreConfig();
+  const pluginKeyStore =
+    options.pluginKeyStore ?? (await staticPluginKeyStoreConfig());
   const configFor = (externalAccess: unknown[]): JsonObject =>
     ({
       ...options.extraConfig,

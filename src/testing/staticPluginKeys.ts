@@ -1,19 +1,7 @@
-import { authServiceFactory } from '@backstage/backend-defaults/auth';
-import { httpAuthServiceFactory } from '@backstage/backend-defaults/httpAuth';
-import {
-  BackendFeature,
-  coreServices,
-  createServiceFactory,
-} from '@backstage/backend-plugin-api';
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import type { JsonObject } from '@backstage/types';
 import { exportPKCS8, exportSPKI, generateKeyPair } from 'jose';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createDemoPlugin } from '../../dev/demoPlugin';
-import gatehouse from '../index';
-import { CapturedLogs } from './CapturedLogs';
-import type { GatehouseTestBackend } from './startGatehouseTestBackend';
 
 /** One entry of `backend.auth.pluginKeyStore.static.keys`. */
 export interface StaticPluginKey {
@@ -58,53 +46,5 @@ export function staticPluginKeyStore(keys: StaticPluginKey[]): JsonObject {
         ...(k.privateKeyFile ? { privateKeyFile: k.privateKeyFile } : {}),
       })),
     },
-  };
-}
-
-/**
- * `startGatehouseTestBackend` with a chosen `backend.auth.pluginKeyStore`
- * (that starter always uses `staticPluginKeyStoreConfig()`, and its
- * `extraConfig` cannot override it: `backend` is set after the spread).
- * Same features: the real auth and httpAuth services, captured logs,
- * Gatehouse, the demo plugins `demo` and `other`, and `features`.
- */
-export async function startGatehouseTestBackendWithKeyStore(options: {
-  pluginKeyStore: JsonObject;
-  externalAccess: unknown[];
-  extraConfig?: JsonObject;
-  features?: BackendFeature[];
-}): Promise<GatehouseTestBackend> {
-  const logs = new CapturedLogs();
-  const configFor = (externalAccess: unknown[]): JsonObject =>
-    ({
-      ...options.extraConfig,
-      backend: {
-        auth: { pluginKeyStore: options.pluginKeyStore, externalAccess },
-      },
-    }) as JsonObject;
-  const rootConfig = mockServices.rootConfig({
-    data: configFor(options.externalAccess),
-  });
-  const backend = await startTestBackend({
-    features: [
-      authServiceFactory,
-      httpAuthServiceFactory,
-      createServiceFactory({
-        service: coreServices.rootConfig,
-        deps: {},
-        factory: () => rootConfig,
-      }),
-      logs.factory(),
-      gatehouse,
-      createDemoPlugin('demo'),
-      createDemoPlugin('other'),
-      ...(options.features ?? []),
-    ],
-  });
-  return {
-    server: backend.server,
-    logs,
-    updateConfig: data => rootConfig.update({ data }),
-    stop: () => backend.stop(),
   };
 }
