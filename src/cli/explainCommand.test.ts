@@ -192,7 +192,8 @@ describe('gatehouse vault-config (the built CLI)', () => {
     expect(result.stdout).toMatchInlineSnapshot(`
      "# Vault JWT auth for tokens issued by the Backstage plugin 'terraform'
      # (externalAudienceTokens.getToken({ audience: 'vault-jwt' })).
-     # Each plugin publishes its own keys: use one auth mount per source plugin.
+     # jwks_url names the source plugin's keys; with the static key store all plugins
+     # share keys, so bound_subject is what ties a token to 'terraform': keep it.
      vault auth enable -path=jwt-terraform jwt   # once per mount
 
      vault write auth/jwt-terraform/config \\

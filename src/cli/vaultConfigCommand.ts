@@ -62,7 +62,8 @@ export async function vaultConfigCommand(
   const lines = [
     `# Vault JWT auth for tokens issued by the Backstage plugin '${plugin}'`,
     `# (externalAudienceTokens.getToken({ audience: '${values.audience}' })).`,
-    `# Each plugin publishes its own keys: use one auth mount per source plugin.`,
+    `# jwks_url names the source plugin's keys; with the static key store all plugins`,
+    `# share keys, so bound_subject is what ties a token to '${plugin}': keep it.`,
     ...(url.protocol === 'http:'
       ? [
           '# WARNING: the JWKS is fetched over plain http; anyone on the path could substitute keys. Use https.',
