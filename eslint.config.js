@@ -4,7 +4,15 @@ const prettier = require('eslint-config-prettier');
 const globals = require('globals');
 
 module.exports = tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', '.gatehouse-dev/', '.gatehouse-test-build/'] },
+  {
+    ignores: [
+      'dist/',
+      'node_modules/',
+      'coverage/',
+      '.gatehouse-dev/',
+      '.gatehouse-test-build/',
+    ],
+  },
   ...tseslint.configs.recommended,
   prettier,
   {
