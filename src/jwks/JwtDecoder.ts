@@ -86,15 +86,21 @@ function decodeUncached(token: string): Decoding {
   try {
     const header = decodeProtectedHeader(token) as JWSHeaderParameters;
     const payload = decodeJwt(token);
-    if (typeof header.alg !== 'string') {
-      throw new Error('no alg');
+    // A kid that is not a string would be ignored by key selection, letting
+    // any key of the right type be tried: not a JWS we accept (RFC 7515 4.1.4).
+    if (
+      typeof header.alg !== 'string' ||
+      (header.kid !== undefined && typeof header.kid !== 'string')
+    ) {
+      throw new Error('bad header');
     }
     return { ok: true, jwt: { header, payload, attempts: [] } };
   } catch {
     return {
       ok: false,
       reason: 'malformed',
-      detail: 'the header or payload is not base64url-encoded JSON objects',
+      detail:
+        'the header or payload is not base64url-encoded JSON objects, or the header has no string alg or a kid that is not a string',
     };
   }
 }
