@@ -1,0 +1,440 @@
+/**
+ * Two Gatehouse backends ("replicas" A and B) on one PostgreSQL database with
+ * the default database plugin key store, as a production deployment behind a
+ * load balancer runs them. Not a Jest test (`npm test` needs no PostgreSQL):
+ * replicas/run.sh starts PostgreSQL and runs this with
+ * `node --import tsx replicas/replicas.test.ts`; it exits non-zero on the
+ * first failed check.
+ *
+ * Environment: REPLICAS_PG_HOST, REPLICAS_PG_PORT, REPLICAS_PG_USER,
+ * REPLICAS_PG_PASSWORD (a role that may create databases), and optionally
+ * REPLICAS_WORK_DIR (configs, tokens file and logs; default: a temp dir).
+ */
+import { decodeProtectedHeader } from 'jose';
+import {
+  mkdirSync,
+  mkdtempSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { stringify } from 'yaml';
+import { createStaticToken } from '../src/static/staticTokenFormat';
+import {
+  startTestIdentityProvider,
+  TestIdentityProvider,
+} from '../src/testing/testIdentityProvider';
+import { freePort, isListening, Replica, startReplica } from './replicaProcess';
+
+/** README: a tokensFile change applies within 2 s; allow for a slow machine. */
+const TOKENS_FILE_DEADLINE_MS = 10_000;
+
+interface Whoami {
+  status: number;
+  subject?: string;
+  body: string;
+}
+
+function env(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set (run replicas/run.sh)`);
+  return value;
+}
+
+function fail(message: string): never {
+  throw new Error(message);
+}
+
+const started = Date.now();
+const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
+
+async function check(label: string, run: () => Promise<void>): Promise<void> {
+  const t0 = Date.now();
+  try {
+    await run();
+  } catch (error) {
+    throw new Error(`${label}: ${(error as Error).message}`);
+  }
+  console.log(`ok   ${label} (${Date.now() - t0} ms)`);
+}
+
+async function get(url: string, token: string): Promise<Whoami> {
+  const response = await fetch(url, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  const body = await response.text();
+  let subject: string | undefined;
+  try {
+    subject = JSON.parse(body).principal?.subject;
+  } catch {
+    // not JSON: the status and body are in the failure message
+  }
+  return { status: response.status, subject, body };
+}
+
+function whoami(replica: Replica, token: string, plugin = 'demo') {
+  return get(`${replica.baseUrl}/api/${plugin}/whoami`, token);
+}
+
+/** 200 with this subject, or a message saying what came back instead. */
+async function expectSubject(
+  replica: Replica,
+  token: string,
+  subject: string,
+  plugin = 'demo',
+): Promise<void> {
+  const answer = await whoami(replica, token, plugin);
+  if (answer.status !== 200 || answer.subject !== subject) {
+    fail(
+      `replica ${replica.name} /api/${plugin}/whoami: expected 200 as ${subject}, got ${answer.status} ${answer.body.slice(0, 300)}`,
+    );
+  }
+}
+
+async function expectRejected(replica: Replica, token: string): Promise<void> {
+  const answer = await whoami(replica, token);
+  if (answer.status !== 401) {
+    fail(
+      `replica ${replica.name}: expected 401, got ${answer.status} ${answer.body.slice(0, 300)}`,
+    );
+  }
+}
+
+/** Polls until `condition` holds on the replica; resolves with how long it took. */
+async function within(
+  replica: Replica,
+  what: string,
+  condition: () => Promise<boolean>,
+): Promise<number> {
+  const t0 = Date.now();
+  while (!(await condition())) {
+    if (Date.now() - t0 > TOKENS_FILE_DEADLINE_MS) {
+      fail(
+        `replica ${replica.name}: ${what} not seen after ${TOKENS_FILE_DEADLINE_MS} ms`,
+      );
+    }
+    await sleep(100);
+  }
+  return Date.now() - t0;
+}
+
+/** A plugin token from replica's `minter` plugin for the target plugin. */
+async function mint(replica: Replica, adminToken: string, target: string) {
+  const response = await fetch(
+    `${replica.baseUrl}/api/minter/token-for/${target}`,
+    { headers: { authorization: `Bearer ${adminToken}` } },
+  );
+  if (response.status !== 200) {
+    fail(
+      `replica ${replica.name} minter: ${response.status} ${await response.text()}`,
+    );
+  }
+  const { token } = (await response.json()) as { token: string };
+  return { token, kid: String(decodeProtectedHeader(token).kid) };
+}
+
+/** The key ids replica serves as the `minter` plugin's JWKS. */
+async function minterKids(replica: Replica): Promise<string[]> {
+  const response = await fetch(
+    `${replica.baseUrl}/api/minter/.backstage/auth/v1/jwks.json`,
+  );
+  const { keys } = (await response.json()) as { keys: { kid: string }[] };
+  return keys.map(k => k.kid);
+}
+
+function replicaConfig(options: {
+  port: number;
+  adminToken: string;
+  tokensFile: string;
+  issuer: string;
+}) {
+  return {
+    backend: {
+      // Per replica: plugin-to-plugin discovery stays on the same replica.
+      baseUrl: `http://127.0.0.1:${options.port}`,
+      listen: { host: '127.0.0.1', port: options.port },
+      // Backstage's default pluginDivisionMode, `database`: one database per
+      // plugin (backstage_plugin_<id>), shared by both replicas.
+      database: {
+        client: 'pg',
+        connection: {
+          host: env('REPLICAS_PG_HOST'),
+          port: Number(env('REPLICAS_PG_PORT')),
+          user: env('REPLICAS_PG_USER'),
+          password: env('REPLICAS_PG_PASSWORD'),
+        },
+      },
+      // No `pluginKeyStore`: the default database key store is under test.
+      auth: {
+        externalAccess: [
+          {
+            type: 'gatehouse-static',
+            options: { subject: 'replicas-admin', token: options.adminToken },
+          },
+          {
+            type: 'gatehouse-static',
+            options: {
+              subject: 'replicas-file',
+              tokensFile: options.tokensFile,
+            },
+          },
+          {
+            type: 'gatehouse-jwks',
+            options: {
+              issuer: options.issuer,
+              audience: 'backstage-api',
+              subjectPrefix: 'idp',
+            },
+          },
+        ],
+      },
+    },
+  };
+}
+
+function writeTokensFile(file: string, tokens: object[]) {
+  writeFileSync(file, stringify({ tokens }));
+}
+
+/**
+ * A first, then B: replicas that start at the same moment on an empty
+ * database race to create knex's migration tables in each plugin database,
+ * and the loser fails to start; worse, the race can leave two rows in a
+ * migration lock table, and then no replica can ever start (see README.md).
+ * That is Backstage's and knex's, not Gatehouse's, so the test avoids it;
+ * REPLICAS_START_TOGETHER=1 starts both at once to reproduce it.
+ */
+async function startBoth(
+  specs: Parameters<typeof startReplica>[0][],
+  started: Replica[],
+): Promise<void> {
+  // Each replica joins `started` once it is up, so that a failure stops it.
+  if (process.env.REPLICAS_START_TOGETHER !== '1') {
+    for (const spec of specs) started.push(await startReplica(spec));
+    return;
+  }
+  const results = await Promise.allSettled(specs.map(startReplica));
+  for (const r of results) if (r.status === 'fulfilled') started.push(r.value);
+  const failed = results.find(r => r.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+}
+
+async function main() {
+  // run.sh passes a directory it removes; otherwise a temp dir, removed after
+  // a pass and kept (with the replicas' logs) after a failure.
+  const ownWorkDir = !process.env.REPLICAS_WORK_DIR;
+  const workDir =
+    process.env.REPLICAS_WORK_DIR ??
+    mkdtempSync(join(tmpdir(), 'gatehouse-replicas-'));
+  mkdirSync(workDir, { recursive: true });
+  const replicas: Replica[] = [];
+  let idp: TestIdentityProvider | undefined;
+
+  try {
+    idp = await startTestIdentityProvider();
+    const adminToken = createStaticToken();
+    const fileToken1 = createStaticToken();
+    const fileToken2 = createStaticToken();
+    // One file for both, as every pod mounts the same Secret; each replica
+    // watches it on its own.
+    const tokensFile = join(workDir, 'tokens.yaml');
+    writeTokensFile(tokensFile, [{ token: fileToken1, subject: 'file-first' }]);
+
+    const portA = await freePort();
+    let portB = await freePort();
+    while (portB === portA) portB = await freePort();
+    const specs = (
+      [
+        ['A', portA],
+        ['B', portB],
+      ] as const
+    ).map(([name, port]) => {
+      const configFile = join(workDir, `replica-${name}.yaml`);
+      writeFileSync(
+        configFile,
+        stringify(
+          replicaConfig({ port, adminToken, tokensFile, issuer: idp!.issuer }),
+        ),
+        { mode: 0o600 },
+      );
+      return {
+        name,
+        port,
+        configFile,
+        logFile: join(workDir, `replica-${name}.log`),
+      };
+    });
+
+    const t0 = Date.now();
+    await startBoth(specs, replicas);
+    const [a, b] = replicas;
+    console.log(
+      `ok   replicas A (${a.baseUrl}) and B (${b.baseUrl}) started in ${Date.now() - t0} ms`,
+    );
+
+    // 1. Static tokens and JWTs on both.
+    await check('static token accepted by A and B', async () => {
+      for (const r of [a, b]) {
+        await expectSubject(r, adminToken, 'replicas-admin');
+        await expectSubject(r, fileToken1, 'file-first');
+        await expectRejected(r, createStaticToken());
+      }
+    });
+    await check(
+      'JWT from the identity provider accepted by A and B',
+      async () => {
+        const jwt = await idp!.getToken();
+        for (const r of [a, b]) {
+          await expectSubject(r, jwt, 'external:idp:rs256-client');
+        }
+      },
+    );
+    await check(
+      'plugin-to-plugin call (demo -> other) on A and B',
+      async () => {
+        for (const r of [a, b]) {
+          const answer = await get(
+            `${r.baseUrl}/api/demo/call/other?as=self`,
+            adminToken,
+          );
+          const subject =
+            answer.status === 200 &&
+            JSON.parse(answer.body).response?.principal?.subject;
+          if (subject !== 'plugin:demo') {
+            fail(`replica ${r.name}: ${answer.status} ${answer.body}`);
+          }
+        }
+      },
+    );
+
+    // 2. Plugin tokens across replicas. A verifies its own token before B
+    // has a key at all, so A has cached minter's key set without B's key: B's
+    // token then names a key A has not seen, and A must fetch the set again.
+    const fromA = await mint(a, adminToken, 'demo');
+    await check('plugin token minted on A accepted by A', async () => {
+      await expectSubject(a, fromA.token, 'plugin:minter');
+    });
+    const fromB = await mint(b, adminToken, 'demo');
+    await check('plugin token minted on B accepted by B and by A', async () => {
+      await expectSubject(b, fromB.token, 'plugin:minter');
+      await expectSubject(a, fromB.token, 'plugin:minter');
+    });
+    await check('plugin token minted on A accepted by B', async () => {
+      await expectSubject(b, fromA.token, 'plugin:minter');
+    });
+    await check('each replica signs with its own key', async () => {
+      if (fromA.kid === fromB.kid) fail(`both signed with ${fromA.kid}`);
+    });
+    await check("both replicas' JWKS list both keys", async () => {
+      for (const r of [a, b]) {
+        const kids = await minterKids(r);
+        if (!kids.includes(fromA.kid) || !kids.includes(fromB.kid)) {
+          fail(`replica ${r.name} lists ${kids.join(', ')}`);
+        }
+      }
+    });
+    await check('plugin token for another audience refused', async () => {
+      const forOther = await mint(a, adminToken, 'other');
+      await expectRejected(b, forOther.token);
+    });
+
+    // 3. tokensFile changes: an edit in place, then an atomic replacement
+    // (rename), as a Kubernetes Secret update does; both replicas must follow.
+    await check('tokensFile: added token accepted by A and B', async () => {
+      writeTokensFile(tokensFile, [
+        { token: fileToken1, subject: 'file-first' },
+        { token: fileToken2, subject: 'file-second' },
+      ]);
+      const took = await Promise.all(
+        [a, b].map(r =>
+          within(r, 'the added token', async () => {
+            const answer = await whoami(r, fileToken2);
+            return answer.subject === 'file-second';
+          }),
+        ),
+      );
+      console.log(`     picked up after A ${took[0]} ms, B ${took[1]} ms`);
+    });
+    await check('tokensFile: removed token refused by A and B', async () => {
+      const next = `${tokensFile}.next`;
+      writeTokensFile(next, [{ token: fileToken2, subject: 'file-second' }]);
+      renameSync(next, tokensFile);
+      const took = await Promise.all(
+        [a, b].map(r =>
+          within(
+            r,
+            'the removal',
+            async () => (await whoami(r, fileToken1)).status === 401,
+          ),
+        ),
+      );
+      console.log(`     picked up after A ${took[0]} ms, B ${took[1]} ms`);
+      for (const r of [a, b]) {
+        await expectSubject(r, fileToken2, 'file-second');
+      }
+    });
+
+    // 4. A goes away. B's `other` plugin has never verified a minter token,
+    // so it must fetch minter's keys after A is gone: from the database.
+    const forOtherFromA = await mint(a, adminToken, 'other');
+    await check('replica A stops cleanly on SIGTERM', async () => {
+      const { code, signal } = await a.stop();
+      if (code !== 0) fail(`exit code ${code}, signal ${signal}`);
+      if (await isListening(a.port)) fail(`port ${a.port} still open`);
+    });
+    await check(
+      'B still accepts static token, JWT and A-minted tokens',
+      async () => {
+        await expectSubject(b, adminToken, 'replicas-admin');
+        await expectSubject(b, fileToken2, 'file-second');
+        await expectSubject(
+          b,
+          await idp!.getToken(),
+          'external:idp:rs256-client',
+        );
+        await expectSubject(b, fromA.token, 'plugin:minter');
+        await expectSubject(b, forOtherFromA.token, 'plugin:minter', 'other');
+        const kids = await minterKids(b);
+        if (!kids.includes(fromA.kid)) {
+          fail(`B's JWKS lost A's key: ${kids.join(', ')}`);
+        }
+        await expectSubject(
+          b,
+          (await mint(b, adminToken, 'demo')).token,
+          'plugin:minter',
+        );
+      },
+    );
+
+    // 5. Clean shutdown of everything this script started.
+    await check('replica B stops cleanly; no ports left open', async () => {
+      const { code, signal } = await b.stop();
+      if (code !== 0) fail(`exit code ${code}, signal ${signal}`);
+      await idp!.stop();
+      for (const port of [a.port, b.port, idp!.port]) {
+        if (await isListening(port)) fail(`port ${port} still open`);
+      }
+    });
+    console.log(`PASS replicas: all checks passed in ${elapsed()}`);
+    if (ownWorkDir) rmSync(workDir, { recursive: true, force: true });
+  } catch (error) {
+    console.error(`FAIL replicas: ${(error as Error).message}`);
+    if (ownWorkDir) console.error(`(configs and logs kept in ${workDir})`);
+    for (const r of replicas) {
+      console.error(`--- last lines of replica ${r.name}'s log ---`);
+      console.error(r.logTail());
+    }
+    await Promise.allSettled([...replicas.map(r => r.stop()), idp?.stop()]);
+    process.exitCode = 1;
+  }
+}
+
+// Ctrl-C or a CI timeout: exit through the 'exit' handlers that kill children.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => process.exit(130));
+}
+
+void main();
