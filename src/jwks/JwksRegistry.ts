@@ -4,7 +4,7 @@ import type {
 } from '@backstage/backend-plugin-api';
 import type { Config } from '@backstage/config';
 import { errors, jwtVerify, JWTPayload, KeyLike } from 'jose';
-import { BoundedCache } from '../lib/BoundedCache';
+import { LRUCache } from 'lru-cache';
 import {
   EntryBinder,
   externalAccessEntriesOfType,
@@ -91,9 +91,9 @@ export class JwksRegistry {
   readonly #sources: Map<string, RemoteKeySource>;
   readonly #binder = new EntryBinder(GATEHOUSE_JWKS_TYPE);
   readonly #decoder = new JwtDecoder();
-  readonly #verified = new BoundedCache<string, Map<number, Accepted>>(
-    VERIFIED_CACHE_SIZE,
-  );
+  readonly #verified = new LRUCache<string, Map<number, Accepted>>({
+    max: VERIFIED_CACHE_SIZE,
+  });
   readonly #lastEntryIndex: number;
 
   /** @throws GatehouseConfigError naming every invalid config path */

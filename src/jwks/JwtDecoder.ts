@@ -4,7 +4,7 @@ import {
   JWSHeaderParameters,
   JWTPayload,
 } from 'jose';
-import { BoundedCache } from '../lib/BoundedCache';
+import { LRUCache } from 'lru-cache';
 import type { RejectionReason } from '../lib/rejectionReasons';
 
 /** Longer bearer values are rejected before any parsing. */
@@ -31,7 +31,7 @@ export type Decoding =
  * another with the same token, so a small cache of recent tokens is enough.
  */
 export class JwtDecoder {
-  readonly #cache = new BoundedCache<string, Decoding>(1024);
+  readonly #cache = new LRUCache<string, Decoding>({ max: 1024 });
 
   /** Undefined for values that are not even shaped like a JWS: not for JWT handlers. */
   decode(token: string): Decoding | undefined {
