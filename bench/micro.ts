@@ -1,0 +1,311 @@
+/**
+ * The handlers alone, in this process, against the floor of what they must
+ * do: one SHA-256 and one map lookup for a static token; jose.jwtVerify with
+ * the key in hand for a JWT. The "chain" cases try the handlers of every
+ * entry in config order, as Backstage's ExternalAuthTokenHandler does.
+ *
+ * Costs are CPU time (all threads: jose verifies signatures on libuv's
+ * thread pool) per call, not wall time, which on a shared machine mostly
+ * measures the neighbours. The cases of a group are interleaved pass by pass
+ * and the median pass is quoted.
+ */
+import { mockServices } from '@backstage/backend-test-utils';
+import type { JsonObject } from '@backstage/types';
+import { createHash, createPublicKey } from 'node:crypto';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { createJwksTokenHandler } from '../src/jwks/jwksTokenHandler';
+import { JwksRegistry } from '../src/jwks/JwksRegistry';
+import { RejectionLog } from '../src/lib/RejectionLog';
+import { createStaticTokenHandler } from '../src/static/staticTokenHandler';
+import { StaticTokenRegistry } from '../src/static/StaticTokenRegistry';
+import type { Alg, Provider } from './identityProviders';
+import { log } from './log';
+import type { MicroPools } from './scenarios';
+import { median } from './stats';
+import { cycle, mintJwt, randomStaticToken } from './tokens';
+
+export interface MicroResult {
+  name: string;
+  nsPerOp: number;
+  /** The case this one is compared with, and the ratio. */
+  floor?: string;
+  ratio?: number;
+}
+
+interface Case {
+  name: string;
+  floor?: string;
+  iterations: number;
+  op: () => unknown;
+}
+
+const REPEATS = 5;
+const noMetrics = { accepted() {}, rejected() {} };
+const silentLogger = () => mockServices.rootLogger({ level: 'none' });
+
+async function cpuNsPerOp(c: Case): Promise<number> {
+  const start = process.cpuUsage();
+  for (let i = 0; i < c.iterations; i++) await c.op();
+  const used = process.cpuUsage(start);
+  return ((used.user + used.system) * 1000) / c.iterations;
+}
+
+/** One warm-up pass of every case, then REPEATS interleaved passes; medians. */
+async function measure(cases: Case[]): Promise<MicroResult[]> {
+  const passes = new Map<string, number[]>(cases.map(c => [c.name, []]));
+  for (let repeat = 0; repeat <= REPEATS; repeat++) {
+    for (const c of cases) {
+      const ns = await cpuNsPerOp(c);
+      if (repeat > 0) passes.get(c.name)!.push(ns);
+    }
+  }
+  return cases.map(c => ({
+    name: c.name,
+    floor: c.floor,
+    nsPerOp: median(passes.get(c.name)!),
+  }));
+}
+
+function configOf(externalAccess: unknown[]) {
+  return mockServices.rootConfig({
+    data: { backend: { auth: { externalAccess } } } as JsonObject,
+  });
+}
+
+/** The options Backstage would pass to each entry's `initialize`. */
+function entryOptions(config: ReturnType<typeof configOf>) {
+  return config
+    .getConfigArray('backend.auth.externalAccess')
+    .map(entry => entry.getConfig('options'));
+}
+
+async function staticCases(iterations: number): Promise<Case[]> {
+  const tokens = Array.from({ length: 10_000 }, randomStaticToken);
+  const last = tokens[tokens.length - 1];
+  const digests = new Map(
+    tokens.map(t => [createHash('sha256').update(t).digest('hex'), t]),
+  );
+  const config = configOf([
+    {
+      type: 'gatehouse-static',
+      options: { subject: 'caller', tokens: tokens.map(token => ({ token })) },
+    },
+  ]);
+  const logger = silentLogger();
+  const registry = await StaticTokenRegistry.create({ config, logger });
+  registry.close(); // only its timers: verify keeps working
+  const handler = createStaticTokenHandler({
+    registry,
+    rejections: RejectionLog.create({ logger, source: 'bench' }),
+    metrics: noMetrics,
+    pluginId: 'bench',
+  });
+  const context = handler.initialize({ options: entryOptions(config)[0] });
+  const floor = 'sha256 + Map.get';
+  return [
+    {
+      name: floor,
+      iterations,
+      op: () => digests.get(createHash('sha256').update(last).digest('hex')),
+    },
+    {
+      name: 'StaticTokenRegistry.verify, 10,000 tokens, the last',
+      floor,
+      iterations,
+      op: () => registry.verify(last, 0),
+    },
+    {
+      name: 'gatehouse-static handler verifyToken, 10,000 tokens, the last',
+      floor,
+      iterations,
+      op: () => handler.verifyToken(last, context),
+    },
+  ];
+}
+
+/** A JwksRegistry for `providers`, one entry each, with its keys fetched, and its handler. */
+async function jwks(providers: Provider[]) {
+  const config = configOf(
+    providers.map(p => ({
+      type: 'gatehouse-jwks',
+      options: { url: p.jwksUri, issuer: p.issuer, audience: p.audience },
+    })),
+  );
+  const logger = silentLogger();
+  const registry = JwksRegistry.create({ config, logger });
+  registry.start();
+  await Promise.all(registry.keySources().map(s => s.settled()));
+  const handler = createJwksTokenHandler({
+    registry,
+    rejections: RejectionLog.create({ logger, source: 'bench' }),
+    metrics: noMetrics,
+    pluginId: 'bench',
+  });
+  const contexts = entryOptions(config).map(options =>
+    handler.initialize({ options }),
+  );
+  // Backstage's ExternalAuthTokenHandler loop: entries in order, first result wins.
+  const chain = async (token: string) => {
+    for (const context of contexts) {
+      const result = await handler.verifyToken(token, context);
+      if (result) return result;
+    }
+    throw new Error('no entry accepted the token');
+  };
+  return { registry, chain };
+}
+
+async function jwtCases(
+  provider: Provider,
+  pools: Record<Alg, string[]>,
+  iterations: number,
+): Promise<Case[]> {
+  const remote = createRemoteJWKSet(new URL(provider.jwksUri));
+  const options = { issuer: provider.issuer, audience: provider.audience };
+  const cases: Case[] = [];
+  for (const alg of ['ES256', 'RS256'] as Alg[]) {
+    // `busy` also verifies distinct tokens, so its cache is full (10,000
+    // entries), as on a server with many callers; `quiet` only ever sees one.
+    const busy = await jwks([provider]);
+    const quiet = await jwks([provider]);
+    const publicKey = createPublicKey(provider.signingKeys[alg].privateKey);
+    const floor = `jose.jwtVerify ${alg}, key in hand`;
+    // Each case walks the pool on its own; a pool larger than the
+    // verified-token cache, walked round-robin, never hits it.
+    const [a, b, c] = [0, 1, 2].map(() => cycle(pools[alg]));
+    const same = mintJwt(provider, alg);
+    cases.push(
+      {
+        name: floor,
+        iterations,
+        op: () => jwtVerify(a(), publicKey, options),
+      },
+      {
+        name: `jose.jwtVerify ${alg} with createRemoteJWKSet (the built-in jwks handler's call)`,
+        floor,
+        iterations,
+        op: () => jwtVerify(b(), remote, options),
+      },
+      {
+        name: `JwksRegistry.verify ${alg}, distinct tokens (not cached)`,
+        floor,
+        iterations,
+        op: () => busy.registry.verify(c(), 0),
+      },
+      {
+        name: `JwksRegistry.verify ${alg}, same token, cache holding only it`,
+        floor,
+        iterations: iterations * 20,
+        op: () => quiet.registry.verify(same, 0),
+      },
+      {
+        name: `JwksRegistry.verify ${alg}, same token, cache full of others`,
+        floor,
+        iterations: iterations * 5,
+        op: () => busy.registry.verify(same, 0),
+      },
+    );
+  }
+  return cases;
+}
+
+/**
+ * What entries 1-4 cost a token from provider 5: the same chain, once with a
+ * token the 1st entry accepts, once with one only the 5th accepts.
+ */
+async function chainCases(
+  providers: Provider[],
+  fifthPool: string[],
+  iterations: number,
+): Promise<Case[]> {
+  const quiet = await jwks(providers);
+  const busy = await jwks(providers);
+  const fromFirst = mintJwt(providers[0], 'ES256');
+  const fromFifth = mintJwt(providers[4], 'ES256');
+  const distinctFifth = cycle(fifthPool);
+  const quietFirst =
+    'gatehouse-jwks, 5 entries, token from the 1st, cached, cache holding only it';
+  const busyFirst =
+    'gatehouse-jwks, 5 entries, token from the 1st, cached, cache full of others';
+
+  const remotes = providers.map(p => ({
+    jwks: createRemoteJWKSet(new URL(p.jwksUri)),
+    options: { issuer: p.issuer, audience: p.audience },
+  }));
+  // The built-in jwks handler's code, entry by entry (it is not exported).
+  const builtInChain = async (token: string) => {
+    for (const { jwks: keys, options } of remotes) {
+      try {
+        return await jwtVerify(token, keys, options);
+      } catch {
+        // Swallowed, as the built-in handler does; the next entry tries.
+      }
+    }
+    throw new Error('no entry accepted the token');
+  };
+  const builtInFirst = 'built-in jwks, 5 entries, token from the 1st';
+
+  return [
+    {
+      name: quietFirst,
+      iterations: iterations * 20,
+      op: () => quiet.chain(fromFirst),
+    },
+    {
+      name: 'gatehouse-jwks, 5 entries, token from the 5th, cached, cache holding only it',
+      floor: quietFirst,
+      iterations: iterations * 20,
+      op: () => quiet.chain(fromFifth),
+    },
+    {
+      name: 'gatehouse-jwks, 5 entries, token from the 5th, distinct tokens',
+      floor: 'jose.jwtVerify ES256, key in hand',
+      iterations,
+      op: () => busy.chain(distinctFifth()),
+    },
+    {
+      name: busyFirst,
+      iterations: iterations * 5,
+      op: () => busy.chain(fromFirst),
+    },
+    {
+      name: 'gatehouse-jwks, 5 entries, token from the 5th, cached, cache full of others',
+      floor: busyFirst,
+      iterations: iterations * 2,
+      op: () => busy.chain(fromFifth),
+    },
+    { name: builtInFirst, iterations, op: () => builtInChain(fromFirst) },
+    {
+      name: 'built-in jwks, 5 entries, token from the 5th',
+      floor: builtInFirst,
+      iterations,
+      op: () => builtInChain(fromFifth),
+    },
+  ];
+}
+
+/** CPU ns/op of each case, with its ratio to the case it is compared with. */
+export async function runMicro(options: {
+  providers: Provider[];
+  pools: MicroPools;
+  iterations: number;
+}): Promise<MicroResult[]> {
+  const { providers, pools, iterations } = options;
+  log('micro benchmark: static');
+  const results = await measure(await staticCases(iterations * 40));
+  log('micro benchmark: one provider');
+  results.push(
+    ...(await measure(await jwtCases(providers[0], pools.first, iterations))),
+  );
+  log('micro benchmark: five providers');
+  results.push(
+    ...(await measure(await chainCases(providers, pools.fifth, iterations))),
+  );
+  const byName = new Map(results.map(r => [r.name, r]));
+  for (const result of results) {
+    if (result.floor) {
+      result.ratio = result.nsPerOp / byName.get(result.floor)!.nsPerOp;
+    }
+  }
+  return results;
+}
