@@ -60,6 +60,7 @@ interface Entry {
 }
 
 interface Accepted {
+  entryIndex: number;
   subject: string;
   validUntil: number;
   source: RemoteKeySource;
@@ -91,7 +92,8 @@ export class JwksRegistry {
   readonly #sources: Map<string, RemoteKeySource>;
   readonly #binder = new EntryBinder(GATEHOUSE_JWKS_TYPE);
   readonly #decoder = new JwtDecoder();
-  readonly #verified = new LRUCache<string, Map<number, Accepted>>({
+  /** Per token, the entries that accepted it: nearly always one. */
+  readonly #verified = new LRUCache<string, Accepted[]>({
     max: VERIFIED_CACHE_SIZE,
   });
   readonly #lastEntryIndex: number;
@@ -199,7 +201,9 @@ export class JwksRegistry {
     }
     const jwt = decoding.jwt;
 
-    const cached = this.#verified.get(token)?.get(entryIndex);
+    const cached = this.#verified
+      .get(token)
+      ?.find(accepted => accepted.entryIndex === entryIndex);
     if (
       cached &&
       cached.version === cached.source.version &&
@@ -298,12 +302,19 @@ export class JwksRegistry {
               options.maxTokenAgeSec +
               options.clockToleranceSec,
       ) * 1000;
-    let perEntry = this.#verified.get(token);
-    if (!perEntry) {
-      perEntry = new Map();
-      this.#verified.set(token, perEntry);
-    }
-    perEntry.set(entry.index, { subject, validUntil, source, version });
+    const accepted = {
+      entryIndex: entry.index,
+      subject,
+      validUntil,
+      source,
+      version,
+    };
+    // Replaces this entry's earlier result, stale by now (expired or from an
+    // older key set), and keeps other entries'.
+    const others = (this.#verified.get(token) ?? []).filter(
+      earlier => earlier.entryIndex !== entry.index,
+    );
+    this.#verified.set(token, [...others, accepted]);
     return { result: 'accepted', subject };
   }
 

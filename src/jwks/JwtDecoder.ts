@@ -1,9 +1,4 @@
-import {
-  decodeJwt,
-  decodeProtectedHeader,
-  JWSHeaderParameters,
-  JWTPayload,
-} from 'jose';
+import type { JWSHeaderParameters, JWTPayload } from 'jose';
 import { LRUCache } from 'lru-cache';
 import type { RejectionReason } from '../lib/rejectionReasons';
 
@@ -35,8 +30,9 @@ export class JwtDecoder {
 
   /** Undefined for values that are not even shaped like a JWS: not for JWT handlers. */
   decode(token: string): Decoding | undefined {
-    // Every JWS starts with the base64url of '{"', whatever its header holds.
-    if (!token.startsWith('eyJ')) {
+    // A JSON object starts with '{' and then '"' or white space: in base64url,
+    // 'ey' or 'ew'. Anything else is left to other handlers unparsed.
+    if (!token.startsWith('ey') && !token.startsWith('ew')) {
       return undefined;
     }
     const cached = this.#cache.get(token);
@@ -49,11 +45,48 @@ export class JwtDecoder {
   }
 }
 
-function isCanonicalBase64Url(segment: string): boolean {
+const BASE64URL_ALPHABET = /^[A-Za-z0-9_-]*$/;
+
+/**
+ * The last character of a segment of 4n+2 characters carries 4 unused bits,
+ * of 4n+3 characters 2; the encoder leaves them zero, and only these
+ * characters have them zero.
+ */
+const CANONICAL_LAST_CHARACTERS: Record<number, string> = {
+  2: 'AQgw',
+  3: 'AEIMQUYcgkosw048',
+};
+
+/**
+ * True when `segment` is exactly what the base64url encoder makes of some
+ * bytes (RFC 7515 section 2: no padding, no other alphabet). Node's decoder
+ * is lenient (padding, '+' and '/', non-zero unused bits), so many strings
+ * would decode to one signed token; only this one form is a token.
+ *
+ * @internal
+ */
+export function isCanonicalBase64Url(segment: string): boolean {
+  if (!BASE64URL_ALPHABET.test(segment)) {
+    return false;
+  }
+  const remainder = segment.length % 4;
+  if (remainder === 0) {
+    return true;
+  }
   return (
-    /^[A-Za-z0-9_-]*$/.test(segment) &&
-    Buffer.from(segment, 'base64url').toString('base64url') === segment
+    remainder !== 1 &&
+    CANONICAL_LAST_CHARACTERS[remainder].includes(segment[segment.length - 1])
   );
+}
+
+/** The JSON object a segment encodes, or undefined (arrays and other values). */
+function jsonObjectOf(segment: string): Record<string, unknown> | undefined {
+  const value: unknown = JSON.parse(
+    Buffer.from(segment, 'base64url').toString('utf8'),
+  );
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }
 
 function decodeUncached(token: string): Decoding {
@@ -73,9 +106,6 @@ function decodeUncached(token: string): Decoding {
         'not a compact JWS (three dot-separated parts); encrypted JWTs are not accepted',
     };
   }
-  // Node's decoder is lenient (padding, '+' and '/', non-zero slack bits), so
-  // many strings would decode to one signed token; only the canonical
-  // unpadded base64url form is a token (RFC 7515 section 2).
   if (!segments.every(isCanonicalBase64Url)) {
     return {
       ok: false,
@@ -84,11 +114,15 @@ function decodeUncached(token: string): Decoding {
     };
   }
   try {
-    const header = decodeProtectedHeader(token) as JWSHeaderParameters;
-    const payload = decodeJwt(token);
+    // Parsed here once for every entry and plugin; jose parses again what
+    // it verifies.
+    const header = jsonObjectOf(segments[0]) as JWSHeaderParameters | undefined;
+    const payload = jsonObjectOf(segments[1]) as JWTPayload | undefined;
     // A kid that is not a string would be ignored by key selection, letting
     // any key of the right type be tried: not a JWS we accept (RFC 7515 4.1.4).
     if (
+      !header ||
+      !payload ||
       typeof header.alg !== 'string' ||
       (header.kid !== undefined && typeof header.kid !== 'string')
     ) {
