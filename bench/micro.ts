@@ -11,7 +11,7 @@
  */
 import { mockServices } from '@backstage/backend-test-utils';
 import type { JsonObject } from '@backstage/types';
-import { createHash, createPublicKey } from 'node:crypto';
+import { createHash, createPublicKey, hash } from 'node:crypto';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { createJwksTokenHandler } from '../src/jwks/jwksTokenHandler';
 import { JwksRegistry } from '../src/jwks/JwksRegistry';
@@ -101,12 +101,12 @@ async function staticCases(iterations: number): Promise<Case[]> {
     pluginId: 'bench',
   });
   const context = handler.initialize({ options: entryOptions(config)[0] });
-  const floor = 'sha256 + Map.get';
+  const floor = 'sha256 (crypto.hash) + Map.get';
   return [
     {
       name: floor,
       iterations,
-      op: () => digests.get(createHash('sha256').update(last).digest('hex')),
+      op: () => digests.get(hash('sha256', last, 'hex')),
     },
     {
       name: 'StaticTokenRegistry.verify, 10,000 tokens, the last',
