@@ -14,15 +14,10 @@
  * a root logger that drops everything: production would add one log line per
  * request to every variant alike.
  */
-import { authServiceFactory } from '@backstage/backend-defaults/auth';
-import { httpAuthServiceFactory } from '@backstage/backend-defaults/httpAuth';
-import {
-  coreServices,
-  createServiceFactory,
-} from '@backstage/backend-plugin-api';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import type { JsonObject } from '@backstage/types';
 import gatehouse from '../src';
+import { realAuthFeatures } from '../src/testing/realAuthFeatures';
 import { benchPlugin } from './benchPlugin';
 import type { ChildSample, ParentMessage } from './ipc';
 
@@ -48,17 +43,7 @@ async function start(externalAccess: unknown[], pluginKeyStore: JsonObject) {
     } as JsonObject,
   });
   const backend = await startTestBackend({
-    features: [
-      authServiceFactory,
-      httpAuthServiceFactory,
-      createServiceFactory({
-        service: coreServices.rootConfig,
-        deps: {},
-        factory: () => rootConfig,
-      }),
-      gatehouse,
-      benchPlugin,
-    ],
+    features: [...realAuthFeatures(rootConfig), gatehouse, benchPlugin],
   });
   return backend;
 }

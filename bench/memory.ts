@@ -3,6 +3,7 @@ import type { JsonObject } from '@backstage/types';
 import { BackendProcess } from './BackendProcess';
 import { jwksCounts, Provider, resetJwksCounts } from './identityProviders';
 import { log } from './log';
+import { jwksEntries } from './scenarios';
 import type { ChildSample } from './ipc';
 import {
   garbageToken,
@@ -55,15 +56,7 @@ export async function runMemoryStep(options: {
           tokens: staticTokens.map(token => ({ token })),
         },
       },
-      ...providers.map(p => ({
-        type: 'gatehouse-jwks',
-        options: {
-          url: p.jwksUri,
-          issuer: p.issuer,
-          audience: p.audience,
-          subjectPrefix: `idp${p.number}`,
-        },
-      })),
+      ...jwksEntries('gatehouse-jwks', providers),
     ],
   });
   try {

@@ -70,23 +70,26 @@ function staticBackend(id: string, tokens: string[]): BackendSpec {
   };
 }
 
-/** One entry per provider, the same options for both types: moving over is a one-word change. */
+/** One entry per provider; the options are the same for both types. */
+export function jwksEntries(type: string, providers: Provider[]) {
+  return providers.map(p => ({
+    type,
+    options: {
+      url: p.jwksUri,
+      issuer: p.issuer,
+      audience: p.audience,
+      subjectPrefix: `idp${p.number}`,
+    },
+  }));
+}
+
+/** Moving over is a one-word change: `jwks` to `gatehouse-jwks`. */
 function jwksBackend(id: string, providers: Provider[]): BackendSpec {
-  const entries = (type: string) =>
-    providers.map(p => ({
-      type,
-      options: {
-        url: p.jwksUri,
-        issuer: p.issuer,
-        audience: p.audience,
-        subjectPrefix: `idp${p.number}`,
-      },
-    }));
   return {
     id,
     externalAccess: {
-      'built-in': entries('jwks'),
-      gatehouse: entries('gatehouse-jwks'),
+      'built-in': jwksEntries('jwks', providers),
+      gatehouse: jwksEntries('gatehouse-jwks', providers),
     },
   };
 }

@@ -1,16 +1,11 @@
-import { authServiceFactory } from '@backstage/backend-defaults/auth';
-import { httpAuthServiceFactory } from '@backstage/backend-defaults/httpAuth';
-import {
-  coreServices,
-  createServiceFactory,
-  BackendFeature,
-} from '@backstage/backend-plugin-api';
+import type { BackendFeature } from '@backstage/backend-plugin-api';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import type { JsonObject } from '@backstage/types';
 import { createDemoPlugin } from '../../dev/demoPlugin';
 import gatehouse from '../index';
 import { CapturedLogs } from './CapturedLogs';
 import { staticPluginKeyStoreConfig } from './pluginKeyStore';
+import { realAuthFeatures } from './realAuthFeatures';
 
 export interface GatehouseTestBackend {
   server: Awaited<ReturnType<typeof startTestBackend>>['server'];
@@ -50,13 +45,7 @@ export async function startGatehouseTestBackend(options: {
 
   const backend = await startTestBackend({
     features: [
-      authServiceFactory,
-      httpAuthServiceFactory,
-      createServiceFactory({
-        service: coreServices.rootConfig,
-        deps: {},
-        factory: () => rootConfig,
-      }),
+      ...realAuthFeatures(rootConfig),
       logs.factory(),
       gatehouse,
       createDemoPlugin('demo'),
