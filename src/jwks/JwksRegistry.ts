@@ -311,7 +311,9 @@ export class JwksRegistry {
     };
     // Replaces this entry's earlier result, stale by now (expired or from an
     // older key set), and keeps other entries'.
-    const others = (this.#verified.get(token) ?? []).filter(
+    // peek: verify() already touched the entry, and another request may have
+    // added to it during the await above.
+    const others = (this.#verified.peek(token) ?? []).filter(
       earlier => earlier.entryIndex !== entry.index,
     );
     this.#verified.set(token, [...others, accepted]);

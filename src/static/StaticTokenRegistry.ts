@@ -88,6 +88,13 @@ export class StaticTokenRegistry {
   #polling = false;
   readonly #timers: NodeJS.Timeout[] = [];
   #subscription?: { unsubscribe(): void };
+  /**
+   * The last token hashed and its digest. Backstage asks every entry in turn
+   * about one request's token, and JWTs pass through every static entry on
+   * their way to the JWT entries: one hash per request, not one per entry.
+   */
+  #lastToken: string | undefined;
+  #lastDigest = '';
 
   /** @throws GatehouseConfigError naming every invalid config path or file */
   static async create(
@@ -168,7 +175,7 @@ export class StaticTokenRegistry {
     if (token.length > MAX_TOKEN_LENGTH) {
       return { result: 'too_large' };
     }
-    const digest = sha256Hex(token);
+    const digest = this.#digestOf(token);
     const record = this.#table.get(digest);
     if (!record) {
       return { result: 'unknown', fingerprint: fingerprintOfDigest(digest) };
@@ -184,6 +191,14 @@ export class StaticTokenRegistry {
       return { result: 'rejected', reason: 'not_yet_valid', record };
     }
     return { result: 'accepted', record };
+  }
+
+  #digestOf(token: string): string {
+    if (token !== this.#lastToken) {
+      this.#lastDigest = sha256Hex(token);
+      this.#lastToken = token;
+    }
+    return this.#lastDigest;
   }
 
   /** Resolves when pending reloads are done; for tests and shutdown. */
