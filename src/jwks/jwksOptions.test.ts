@@ -116,14 +116,14 @@ describe('parseJwksOptions', () => {
         audiences: 'typo',
       }),
     ).toMatchInlineSnapshot(`
-      [
-        "backend.auth.externalAccess[1].options.url: must be an http(s) URL",
-        "backend.auth.externalAccess[1].options.subjectPrefix: must be a non-empty string without white space",
-        "backend.auth.externalAccess[1].options.claims.ref: must list at least one value",
-        "backend.auth.externalAccess[1].options.claims.nested: Invalid input",
-        "backend.auth.externalAccess[1].options.clockTolerance: must be a duration: seconds as a number (30), a string such as '30s', '5m', '1h', or an object such as { minutes: 5 }",
-        "backend.auth.externalAccess[1].options: unknown key(s) 'audiences'",
-      ]
+     [
+       "backend.auth.externalAccess[1].options.url: must be an http(s) URL",
+       "backend.auth.externalAccess[1].options.subjectPrefix: must be a non-empty string without white space, control or format characters",
+       "backend.auth.externalAccess[1].options.claims.ref: must list at least one value",
+       "backend.auth.externalAccess[1].options.claims.nested: Invalid input",
+       "backend.auth.externalAccess[1].options.clockTolerance: must be a duration: seconds as a number (30), a string such as '30s', '5m', '1h', or an object such as { minutes: 5 }",
+       "backend.auth.externalAccess[1].options.audiences: unknown key 'audiences'; did you mean 'audience'?",
+     ]
     `);
   });
 });

@@ -1,5 +1,39 @@
 import type { z } from 'zod';
 import { GatehouseConfigError } from './GatehouseConfigError';
+import { unknownKeySentence } from './unknownKey';
+
+interface SchemaDef {
+  type: string;
+  shape?: Record<string, { _zod: { def: SchemaDef } }>;
+  element?: { _zod: { def: SchemaDef } };
+  innerType?: { _zod: { def: SchemaDef } };
+  in?: { _zod: { def: SchemaDef } };
+}
+
+/** The keys an object schema allows at `path`, for did-you-mean suggestions. */
+function keysAt(
+  schema: z.ZodType | undefined,
+  path: ReadonlyArray<PropertyKey>,
+): string[] {
+  let def = (schema as { _zod?: { def: SchemaDef } } | undefined)?._zod?.def;
+  const unwrap = () => {
+    while (
+      def &&
+      ['optional', 'nullable', 'default', 'pipe'].includes(def.type)
+    ) {
+      def = (def.innerType ?? def.in)?._zod.def;
+    }
+  };
+  for (const part of path) {
+    unwrap();
+    def =
+      typeof part === 'number'
+        ? def?.element?._zod.def
+        : def?.shape?.[String(part)]?._zod.def;
+  }
+  unwrap();
+  return def?.type === 'object' ? Object.keys(def.shape ?? {}) : [];
+}
 
 /** `backend.auth.externalAccess[0].options` + ['tokens', 1, 'hash'] -> `...options.tokens[1].hash` */
 export function joinConfigPath(
@@ -24,13 +58,18 @@ export function joinConfigPath(
 export function describeIssues(
   prefix: string,
   issues: ReadonlyArray<z.core.$ZodIssue>,
+  schema?: z.ZodType,
 ): string[] {
-  return issues.map(issue => {
+  return issues.flatMap(issue => {
     const path = joinConfigPath(prefix, issue.path) || '(top level)';
     if (issue.code === 'unrecognized_keys') {
-      return `${path}: unknown key(s) ${issue.keys.map(k => `'${k}'`).join(', ')}`;
+      const valid = keysAt(schema, issue.path);
+      return issue.keys.map(
+        key =>
+          `${joinConfigPath(prefix, [...issue.path, key])}: ${unknownKeySentence(key, valid)}`,
+      );
     }
-    return `${path}: ${issue.message}`;
+    return [`${path}: ${issue.message}`];
   });
 }
 
@@ -49,7 +88,7 @@ export function parseConfig<T extends z.ZodType>(
   if (!result.success) {
     throw new GatehouseConfigError(
       title,
-      describeIssues(path, result.error.issues),
+      describeIssues(path, result.error.issues, schema),
     );
   }
   return result.data;

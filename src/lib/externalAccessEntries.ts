@@ -1,7 +1,14 @@
 import type { Config } from '@backstage/config';
 import { canonicalJson } from './canonicalJson';
+import { unknownKeySentence } from './unknownKey';
 
 export const EXTERNAL_ACCESS_KEY = 'backend.auth.externalAccess';
+
+/** The keys Backstage reads from an entry; it ignores any other. */
+const ENTRY_KEYS = ['type', 'options', 'accessRestrictions'] as const;
+
+/** Gatehouse's own types check their options themselves, strictly. */
+const TYPES_WITH_STRICT_OPTIONS = ['gatehouse-static', 'gatehouse-jwks'];
 
 /** One `backend.auth.externalAccess` entry of a given type. */
 export interface ExternalAccessEntry {
@@ -28,6 +35,85 @@ export function externalAccessEntriesOfType(
         ]
       : [],
   );
+}
+
+/**
+ * Problems with the shape of the `externalAccess` list that Backstage lets
+ * pass silently: a misspelt `accessRestrictions` (or any unknown key) beside
+ * `type` and `options` is ignored, and so is `accessRestrictions` inside
+ * `options`; either way the token works without restrictions.
+ */
+export function externalAccessListProblems(config: Config): string[] {
+  const problems: string[] = [];
+  const entries = config.getOptionalConfigArray(EXTERNAL_ACCESS_KEY) ?? [];
+  entries.forEach((entry, index) => {
+    const path = `${EXTERNAL_ACCESS_KEY}[${index}]`;
+    for (const key of entry.keys()) {
+      if (!(ENTRY_KEYS as readonly string[]).includes(key)) {
+        problems.push(`${path}.${key}: ${unknownKeySentence(key, ENTRY_KEYS)}`);
+      }
+    }
+    const type = entry.getOptional('type');
+    const options = entry.getOptional('options');
+    if (
+      !TYPES_WITH_STRICT_OPTIONS.includes(String(type)) &&
+      options !== null &&
+      typeof options === 'object' &&
+      'accessRestrictions' in options
+    ) {
+      problems.push(
+        `${path}.options.accessRestrictions: ${unknownKeySentence('accessRestrictions', [])}`,
+      );
+    }
+  });
+  return problems;
+}
+
+/**
+ * What Backstage fixes at start-up for each entry, one line per position:
+ * its type and its `accessRestrictions`. A reload that changes any of it
+ * cannot be applied: Backstage keeps trying the old types with the old
+ * restrictions at each position, so new tokens at an old position would get
+ * that position's restrictions.
+ */
+export function externalAccessLayout(config: Config): string[] {
+  const entries = config.getOptionalConfigArray(EXTERNAL_ACCESS_KEY) ?? [];
+  return entries.map(
+    entry =>
+      `${String(entry.getOptional('type'))} ${canonicalJson(
+        entry.getOptional('accessRestrictions') ?? null,
+      )}`,
+  );
+}
+
+/** One sentence per entry whose layout differs, naming the entry; empty if none. */
+export function layoutChanges(
+  before: readonly string[],
+  after: readonly string[],
+): string[] {
+  const changes: string[] = [];
+  if (before.length !== after.length) {
+    changes.push(
+      `${EXTERNAL_ACCESS_KEY} has ${after.length} entries instead of ${before.length}`,
+    );
+  }
+  for (let i = 0; i < Math.min(before.length, after.length); i += 1) {
+    if (before[i] !== after[i]) {
+      const [typeBefore] = before[i].split(' ', 1);
+      const [typeAfter] = after[i].split(' ', 1);
+      changes.push(
+        typeBefore === typeAfter
+          ? `${EXTERNAL_ACCESS_KEY}[${i}] (${typeAfter}): its accessRestrictions changed`
+          : `${EXTERNAL_ACCESS_KEY}[${i}]: its type changed from ${typeBefore} to ${typeAfter}`,
+      );
+    }
+  }
+  return changes;
+}
+
+/** Why a reload with layout changes is refused, for the log line. */
+export function restartNeeded(changes: readonly string[]): string {
+  return `${changes.join('; ')}. Backstage reads the list, each entry's type and its accessRestrictions only at start-up, so applying new options at these positions could put tokens behind other restrictions than their entry's: restart the backend to apply this change`;
 }
 
 /**

@@ -98,23 +98,24 @@ describe('parseStaticOptions', () => {
           { token: 'tøken-with-non-ascii-characters-xx' },
           { tokne: TOKEN },
         ],
+
         extra: true,
       }),
     ).toMatchInlineSnapshot(`
-      [
-        "backend.auth.externalAccess[0].options.subject: must be a non-empty string without white space",
-        "backend.auth.externalAccess[0].options.token: must be at least 16 characters long; generate one with 'npx gatehouse token create'",
-        "backend.auth.externalAccess[0].options.tokens[0].token: must consist of printable ASCII characters, without white space",
-        "backend.auth.externalAccess[0].options.tokens[1].hash: must be 'sha256:' followed by 64 hexadecimal digits; compute it with 'npx gatehouse token hash'",
-        "backend.auth.externalAccess[0].options.tokens[2].hash: must have either 'token' or 'hash', not both",
-        "backend.auth.externalAccess[0].options.tokens[3]: must have either 'token' or 'hash' (if 'token' comes from an environment variable, is the variable set?)",
-        "backend.auth.externalAccess[0].options.tokens[4].expiresAt: must be an ISO 8601 date (2027-01-31) or date-time with a time zone (2027-01-31T00:00:00Z)",
-        "backend.auth.externalAccess[0].options.tokens[5].notBefore: must be earlier than 'expiresAt'",
-        "backend.auth.externalAccess[0].options.tokens[6].token: must consist of printable ASCII characters, without white space",
-        "backend.auth.externalAccess[0].options.tokens[7]: unknown key(s) 'tokne'",
-        "backend.auth.externalAccess[0].options.tokens[7]: must have either 'token' or 'hash' (if 'token' comes from an environment variable, is the variable set?)",
-        "backend.auth.externalAccess[0].options: unknown key(s) 'extra'",
-      ]
+     [
+       "backend.auth.externalAccess[0].options.subject: must be a non-empty string without white space, control or format characters",
+       "backend.auth.externalAccess[0].options.token: must be at least 16 characters long; generate one with 'npx gatehouse token create'",
+       "backend.auth.externalAccess[0].options.tokens[0].token: must consist of printable ASCII characters, without white space",
+       "backend.auth.externalAccess[0].options.tokens[1].hash: must be 'sha256:' followed by 64 hexadecimal digits; compute it with 'npx gatehouse token hash'",
+       "backend.auth.externalAccess[0].options.tokens[2].hash: must have either 'token' or 'hash', not both",
+       "backend.auth.externalAccess[0].options.tokens[3]: must have either 'token' or 'hash' (if 'token' comes from an environment variable, is the variable set?)",
+       "backend.auth.externalAccess[0].options.tokens[4].expiresAt: must be an ISO 8601 date (2027-01-31) or date-time with a time zone (2027-01-31T00:00:00Z)",
+       "backend.auth.externalAccess[0].options.tokens[5].notBefore: must be earlier than 'expiresAt'",
+       "backend.auth.externalAccess[0].options.tokens[6].token: must consist of printable ASCII characters, without white space",
+       "backend.auth.externalAccess[0].options.tokens[7].tokne: unknown key 'tokne'; did you mean 'token'?",
+       "backend.auth.externalAccess[0].options.tokens[7]: must have either 'token' or 'hash' (if 'token' comes from an environment variable, is the variable set?)",
+       "backend.auth.externalAccess[0].options.extra: unknown key 'extra'; the valid keys are 'subject', 'token', 'tokens', 'tokensFile'",
+     ]
     `);
   });
 

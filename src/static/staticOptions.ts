@@ -6,6 +6,11 @@ import {
   parseConfig,
 } from '../lib/configIssues';
 import { GatehouseConfigError } from '../lib/GatehouseConfigError';
+import {
+  isSafeSubjectText,
+  reservedSubjectPrefix,
+  UNSAFE_SUBJECT_MESSAGE,
+} from '../lib/subjects';
 import { sha256Hex } from '../lib/tokenDigest';
 
 /** Shortest token accepted at all; upstream `static` accepts 8. */
@@ -44,7 +49,16 @@ export interface StaticEntryOptions {
 
 const subjectSchema = z
   .string()
-  .regex(/^\S+$/, 'must be a non-empty string without white space');
+  .refine(isSafeSubjectText, UNSAFE_SUBJECT_MESSAGE)
+  .superRefine((subject, ctx) => {
+    const prefix = reservedSubjectPrefix(subject);
+    if (prefix) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must not start with '${prefix}', which is how Backstage's own principals begin (plugins, JWT callers, users); choose a name such as 'ci-pipeline'`,
+      });
+    }
+  });
 
 const tokenSchema = z
   .string()
@@ -223,7 +237,9 @@ export function parseTokensFileContent(
   if (!result.success) {
     throw new GatehouseConfigError(
       title,
-      describeIssues('', result.error.issues).map(line => `${file}: ${line}`),
+      describeIssues('', result.error.issues, tokensFileSchema).map(
+        line => `${file}: ${line}`,
+      ),
     );
   }
   const problems: string[] = [];

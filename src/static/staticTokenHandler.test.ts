@@ -360,6 +360,69 @@ describe('gatehouse-static through a real backend', () => {
     expect((await whoami(backend, CI_TOKEN)).status).toBe(200);
   });
 
+  it('refuses a reload that swaps a restricted and an unrestricted entry, which would widen access', async () => {
+    // Backstage keeps the restrictions it read per position at start-up:
+    // applying [3]'s tokens at [0] would make the restricted token
+    // unrestricted.
+    const swapped = externalAccess(tokensFile);
+    [swapped[0], swapped[3]] = [swapped[3], swapped[0]];
+    backend.updateConfig(await testBackendConfig(swapped));
+    await eventually(async () => {
+      expect(
+        backend.logs.matching('error', /ignored a configuration change/),
+      ).toHaveLength(1);
+    }, 2000);
+    const [refusal] = backend.logs.matching('error', /ignored/);
+    expect(refusal.message).toContain(
+      'backend.auth.externalAccess[0] (gatehouse-static): its accessRestrictions changed; backend.auth.externalAccess[3] (gatehouse-static): its accessRestrictions changed.',
+    );
+    expect(refusal.message).toContain(
+      'restart the backend to apply this change',
+    );
+    expect(
+      backend.logs.matching('info', /applied a configuration change/),
+    ).toEqual([]);
+    expect((await whoami(backend, RESTRICTED_TOKEN, 'demo')).status).toBe(403);
+    expect((await whoami(backend, RESTRICTED_TOKEN, 'other')).status).toBe(200);
+    expect((await whoami(backend, CI_TOKEN, 'demo')).status).toBe(200);
+  });
+
+  it('refuses a reload that changes an entry type or tightens restrictions, which Backstage cannot apply either', async () => {
+    const tightened = externalAccess(tokensFile);
+    (tightened[0] as { accessRestrictions?: unknown }).accessRestrictions = [
+      { plugin: 'other' },
+    ];
+    (tightened[0].options as { token: string }).token = ADDED_TOKEN;
+    backend.updateConfig(await testBackendConfig(tightened));
+    await eventually(async () => {
+      expect(
+        backend.logs.matching(
+          'error',
+          /externalAccess\[0\] \(gatehouse-static\): its accessRestrictions changed/,
+        ),
+      ).toHaveLength(1);
+    }, 2000);
+    // The last good tokens stay, all of them: none of the new ones.
+    expect((await whoami(backend, CI_TOKEN)).status).toBe(200);
+    expect((await whoami(backend, ADDED_TOKEN)).status).toBe(401);
+
+    const retyped = externalAccess(tokensFile);
+    retyped[1] = {
+      type: 'gatehouse-static',
+      options: { subject: 'x', token: ADDED_TOKEN },
+    };
+    backend.updateConfig(await testBackendConfig(retyped));
+    await eventually(async () => {
+      expect(
+        backend.logs.matching(
+          'error',
+          /externalAccess\[1\]: its type changed from static to gatehouse-static/,
+        ),
+      ).toHaveLength(1);
+    }, 2000);
+    expect((await whoami(backend, ADDED_TOKEN)).status).toBe(401);
+  });
+
   it('answers random bearer values with 401, never accepting one or failing with 5xx', async () => {
     await fc.assert(
       fc.asyncProperty(
@@ -432,10 +495,10 @@ describe('gatehouse-static start-up validation', () => {
         },
       ]),
     ).toMatchInlineSnapshot(`
-      "Invalid gatehouse-static configuration:
-        - backend.auth.externalAccess[0].options.token: must be at least 16 characters long; generate one with 'npx gatehouse token create'
-        - backend.auth.externalAccess[1].options.tokens[0].token: must consist of printable ASCII characters, without white space
-        - backend.auth.externalAccess[1].options.tokens[1].hash: must be 'sha256:' followed by 64 hexadecimal digits; compute it with 'npx gatehouse token hash'"
+     "Invalid backend.auth.externalAccess configuration:
+       - backend.auth.externalAccess[0].options.token: must be at least 16 characters long; generate one with 'npx gatehouse token create'
+       - backend.auth.externalAccess[1].options.tokens[0].token: must consist of printable ASCII characters, without white space
+       - backend.auth.externalAccess[1].options.tokens[1].hash: must be 'sha256:' followed by 64 hexadecimal digits; compute it with 'npx gatehouse token hash'"
     `);
   });
 
@@ -455,9 +518,72 @@ describe('gatehouse-static start-up validation', () => {
         },
       ]),
     ).toMatchInlineSnapshot(`
-"Duplicate gatehouse-static tokens:
-  - backend.auth.externalAccess[1].options.tokens[0]: the same token is already configured at backend.auth.externalAccess[0].options.token; each token may appear once"
-`);
+     "Duplicate gatehouse-static tokens:
+       - backend.auth.externalAccess[1].options.tokens[0]: the same token is already configured at backend.auth.externalAccess[0].options.token; each token may appear once"
+    `);
+  });
+
+  it('fails for keys Backstage would ignore, which would leave a token unrestricted', async () => {
+    expect(
+      await startupError([
+        {
+          type: 'gatehouse-static',
+          options: { subject: 'a', token: CI_TOKEN },
+          acessRestrictions: [{ plugin: 'catalog' }],
+        },
+        {
+          type: 'static',
+          options: {
+            token: BUILTIN_TOKEN,
+            subject: 'b',
+            accessRestrictions: [{ plugin: 'catalog' }],
+          },
+        },
+        {
+          type: 'gatehouse-static',
+          options: {
+            subject: 'c',
+            token: HASHED_TOKEN,
+            accessRestrictions: [{ plugin: 'catalog' }],
+          },
+        },
+        {
+          type: 'static',
+          options: { token: NEXT_TOKEN, subject: 'd' },
+          permission: 'catalog.entity.read',
+        },
+      ]),
+    ).toMatchInlineSnapshot(`
+     "Invalid backend.auth.externalAccess configuration:
+       - backend.auth.externalAccess[0].acessRestrictions: unknown key 'acessRestrictions'; did you mean 'accessRestrictions'?
+       - backend.auth.externalAccess[1].options.accessRestrictions: unknown key 'accessRestrictions': it belongs one level up, beside 'type' and 'options' of the externalAccess entry; here Backstage ignores it, and the token would have no restrictions
+       - backend.auth.externalAccess[3].permission: unknown key 'permission'; the valid keys are 'type', 'options', 'accessRestrictions'
+       - backend.auth.externalAccess[2].options.accessRestrictions: unknown key 'accessRestrictions': it belongs one level up, beside 'type' and 'options' of the externalAccess entry; here Backstage ignores it, and the token would have no restrictions"
+    `);
+  });
+
+  it('fails for subjects that imitate Backstage principals or hide characters', async () => {
+    expect(
+      await startupError([
+        {
+          type: 'gatehouse-static',
+          options: {
+            tokens: [
+              { token: CI_TOKEN, subject: 'plugin:catalog' },
+              { token: NEXT_TOKEN, subject: 'External:github:octocat' },
+              { token: HASHED_TOKEN, subject: 'ci\u202epipeline' },
+              { token: ADDED_TOKEN, subject: 'ci\u200bpipeline' },
+            ],
+          },
+        },
+      ]),
+    ).toMatchInlineSnapshot(`
+     "Invalid backend.auth.externalAccess configuration:
+       - backend.auth.externalAccess[0].options.tokens[0].subject: must not start with 'plugin:', which is how Backstage's own principals begin (plugins, JWT callers, users); choose a name such as 'ci-pipeline'
+       - backend.auth.externalAccess[0].options.tokens[1].subject: must not start with 'external:', which is how Backstage's own principals begin (plugins, JWT callers, users); choose a name such as 'ci-pipeline'
+       - backend.auth.externalAccess[0].options.tokens[2].subject: must be a non-empty string without white space, control or format characters
+       - backend.auth.externalAccess[0].options.tokens[3].subject: must be a non-empty string without white space, control or format characters"
+    `);
   });
 
   it('fails for an unreadable tokensFile', async () => {
@@ -469,8 +595,8 @@ describe('gatehouse-static start-up validation', () => {
         },
       ]),
     ).toMatchInlineSnapshot(`
-"Invalid gatehouse-static tokensFile:
-  - backend.auth.externalAccess[0].options.tokensFile: /nonexistent/tokens.yaml: cannot be read (ENOENT); check the path in 'tokensFile' and the file's permissions"
-`);
+     "Invalid gatehouse-static tokensFile:
+       - backend.auth.externalAccess[0].options.tokensFile: /nonexistent/tokens.yaml: cannot be read (ENOENT); check the path in 'tokensFile' and the file's permissions"
+    `);
   });
 });
