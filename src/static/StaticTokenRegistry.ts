@@ -7,10 +7,14 @@ import type { Config } from '@backstage/config';
 import { promises as fs } from 'node:fs';
 import {
   EntryBinder,
-  EXTERNAL_ACCESS_KEY,
   externalAccessEntriesOfType,
+  externalAccessLayout,
+  layoutChanges,
+  restartNeeded,
 } from '../lib/externalAccessEntries';
 import { fingerprintOfDigest, sha256Hex } from '../lib/tokenDigest';
+import { withDeadline } from '../lib/withDeadline';
+import { validateExternalAccess } from '../config/validateExternalAccess';
 import { ExpiryNotices } from './ExpiryNotices';
 import {
   MAX_TOKEN_LENGTH,
@@ -19,7 +23,12 @@ import {
   StaticTokenSpec,
 } from './staticOptions';
 import { StaticTokenRecord, StaticTokenTable } from './StaticTokenTable';
-import { fileSignature, readTokensFile } from './tokensFile';
+import {
+  fileSignature,
+  readTokensFile,
+  TOKENS_FILE_READ_TIMEOUT_MS,
+  TokensFileError,
+} from './tokensFile';
 
 /** The `type` of Gatehouse's static token entries in `backend.auth.externalAccess`. */
 export const GATEHOUSE_STATIC_TYPE = 'gatehouse-static';
@@ -83,9 +92,18 @@ export class StaticTokenRegistry {
   #entries: Map<number, EntryState>;
   #table: StaticTokenTable;
   readonly #binder = new EntryBinder(GATEHOUSE_STATIC_TYPE);
+  /** The type and restrictions of every entry, as Backstage read them at start-up. */
+  readonly #layout: string[];
   #firstEntryIndex: number;
   #queue: Promise<void> = Promise.resolve();
   #polling = false;
+  /**
+   * Files with a stat or read still running. A call stuck in the kernel (a
+   * hung network mount) is waited for at most TOKENS_FILE_READ_TIMEOUT_MS,
+   * but it keeps a thread of libuv's pool, so it is not started again until
+   * it returns.
+   */
+  readonly #busyFiles = new Set<string>();
   readonly #timers: NodeJS.Timeout[] = [];
   #subscription?: { unsubscribe(): void };
   /**
@@ -124,6 +142,7 @@ export class StaticTokenRegistry {
     this.#binder.remember(
       externalAccessEntriesOfType(this.#config, GATEHOUSE_STATIC_TYPE),
     );
+    this.#layout = externalAccessLayout(this.#config);
 
     if (entries.size === 0) {
       return;
@@ -230,16 +249,20 @@ export class StaticTokenRegistry {
     try {
       for (const entry of this.#entries.values()) {
         const file = entry.options.tokensFile;
-        if (!file) {
+        if (!file || this.#busyFiles.has(file)) {
           continue;
         }
         let signature: string;
         try {
-          signature = fileSignature(await fs.stat(file));
+          signature = fileSignature(
+            await this.#fileOperation(file, fs.stat(file)),
+          );
         } catch (error) {
           this.#reportFileProblem(
             entry,
-            `${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? error})`,
+            error instanceof TokensFileError
+              ? problemsOf(error)
+              : `${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? error})`,
           );
           continue;
         }
@@ -262,13 +285,18 @@ export class StaticTokenRegistry {
     }
     let loaded: { tokens: StaticTokenSpec[]; signature: string };
     try {
-      loaded = await readTokensFile(file, entry.options.subject);
+      loaded = await this.#fileOperation(
+        file,
+        readTokensFile(file, entry.options.subject),
+      );
     } catch (error) {
       // Remember the version that failed, so that it is not re-read (and the
-      // error not re-logged) every poll; the next write changes the signature.
-      entry.fileSignature = await fs
-        .stat(file)
-        .then(fileSignature, () => entry.fileSignature);
+      // error not re-logged) every poll; the next write changes the
+      // signature. Only the version actually read: a newer one written
+      // meanwhile must still be read.
+      if (error instanceof TokensFileError && error.signature) {
+        entry.fileSignature = error.signature;
+      }
       this.#reportFileProblem(entry, problemsOf(error));
       return;
     }
@@ -297,14 +325,14 @@ export class StaticTokenRegistry {
     const keep = `gatehouse-static ignored a configuration change and keeps its ${this.#table.size} current token(s)`;
     let entries: Map<number, EntryState>;
     try {
-      entries = readEntries(this.#config);
-      const before = [...this.#entries.keys()].join(',');
-      const after = [...entries.keys()].join(',');
-      if (before !== after) {
-        throw new Error(
-          `the '${GATEHOUSE_STATIC_TYPE}' entries of ${EXTERNAL_ACCESS_KEY} were added, removed or moved (positions ${before} -> ${after}); Backstage reads that list and its accessRestrictions only at start-up, so restart the backend to apply this change`,
-        );
+      const changes = layoutChanges(
+        this.#layout,
+        externalAccessLayout(this.#config),
+      );
+      if (changes.length) {
+        throw new Error(restartNeeded(changes));
       }
+      entries = readEntries(this.#config);
       await loadFiles(entries);
       const table = buildTable(entries);
       for (const entry of entries.values()) {
@@ -323,6 +351,12 @@ export class StaticTokenRegistry {
       `gatehouse-static applied a configuration change: ${this.#table.size} token(s)`,
     );
     this.#afterSwap(this.#table.records());
+  }
+
+  #fileOperation<T>(file: string, operation: Promise<T>): Promise<T> {
+    this.#busyFiles.add(file);
+    operation.finally(() => this.#busyFiles.delete(file)).catch(() => {});
+    return withFileDeadline(file, operation);
   }
 
   #afterSwap(fresh: Iterable<StaticTokenSpec>) {
@@ -356,6 +390,7 @@ export class StaticTokenRegistry {
 
 /** @throws GatehouseConfigError listing the problems of every entry */
 function readEntries(config: Config): Map<number, EntryState> {
+  validateExternalAccess(config);
   const entries = new Map<number, EntryState>();
   const problems: string[] = [];
   for (const {
@@ -406,9 +441,9 @@ async function loadFiles(entries: Map<number, EntryState>): Promise<void> {
         return;
       }
       try {
-        const loaded = await readTokensFile(
+        const loaded = await withFileDeadline(
           entry.options.tokensFile,
-          entry.options.subject,
+          readTokensFile(entry.options.tokensFile, entry.options.subject),
         );
         entry.fileTokens = loaded.tokens;
         entry.fileSignature = loaded.signature;
@@ -428,6 +463,18 @@ async function loadFiles(entries: Map<number, EntryState>): Promise<void> {
       problems,
     );
   }
+}
+
+/** A file that takes too long is reported, and the reloads queued after it go on. */
+function withFileDeadline<T>(file: string, operation: Promise<T>): Promise<T> {
+  return withDeadline(
+    operation,
+    TOKENS_FILE_READ_TIMEOUT_MS,
+    () =>
+      new TokensFileError(`Invalid gatehouse-static tokensFile ${file}:`, [
+        `${file}: cannot be read (no answer from the file system within ${TOKENS_FILE_READ_TIMEOUT_MS / 1000} s)`,
+      ]),
+  );
 }
 
 function buildTable(entries: Map<number, EntryState>): StaticTokenTable {
