@@ -104,11 +104,11 @@ describe('gatehouse explain (the built CLI)', () => {
   it.each([
     [
       { claims: { ref: 'refs/heads/dev' } },
-      `rejected (claim_mismatch): claim 'ref' is "refs/heads/dev" but must match "refs/heads/main" or "refs/tags/v*"`,
+      `rejected (claim_mismatch): claim 'ref' is 'refs/heads/dev' but must match "refs/heads/main" or "refs/tags/v*"`,
     ],
     [
       { audience: 'other-api' },
-      'rejected (audience_mismatch): audience "other-api" is not in [backstage-api]',
+      "rejected (audience_mismatch): audience 'other-api' is not in [backstage-api]",
     ],
     [
       { claims: { exp: Math.floor(Date.now() / 1000) - 40 } },
@@ -197,23 +197,23 @@ describe('gatehouse vault-config (the built CLI)', () => {
      vault auth enable -path=jwt-terraform jwt   # once per mount
 
      vault write auth/jwt-terraform/config \\
-         jwks_url="https://backstage.example.com/api/terraform/.backstage/auth/v1/jwks.json" \\
-         jwt_supported_algs="ES256"
+         jwks_url=https://backstage.example.com/api/terraform/.backstage/auth/v1/jwks.json \\
+         jwt_supported_algs=ES256
 
      # Backstage plugin tokens have no iss claim: do not set bound_issuer.
      vault write auth/jwt-terraform/role/terraform \\
-         role_type="jwt" \\
-         bound_audiences="vault-jwt" \\
-         bound_subject="terraform" \\
-         user_claim="sub" \\
+         role_type=jwt \\
+         bound_audiences=vault-jwt \\
+         bound_subject=terraform \\
+         user_claim=sub \\
          clock_skew_leeway=60 \\
          expiration_leeway=60 \\
          not_before_leeway=60 \\
-         token_policies="terraform-state" \\
-         token_ttl="15m"
+         token_policies=terraform-state \\
+         token_ttl=15m
 
      # The plugin logs in with:
-     #   vault write auth/jwt-terraform/login role="terraform" jwt="<token>"
+     #   vault write auth/jwt-terraform/login role=terraform jwt='<token>'
      "
     `);
   });

@@ -2,6 +2,7 @@ import { ConfigSources } from '@backstage/config-loader';
 import { parseArgs } from 'node:util';
 import { Explanation, explainToken } from '../explain/explainToken';
 import { GatehouseConfigError } from '../lib/GatehouseConfigError';
+import { boundText, escapeUnsafe } from '../lib/untrustedText';
 import { CliIo, CliUsageError } from './io';
 
 export const EXPLAIN_USAGE = `  gatehouse explain --config <app-config.yaml> [--config <more.yaml> ...] <token | ->
@@ -12,13 +13,18 @@ export const EXPLAIN_USAGE = `  gatehouse explain --config <app-config.yaml> [--
       token from standard input. Exit code 0: accepted; 1: rejected.
 `;
 
+/** JSON of a token's header or claims, bounded: it is the caller's text. */
+function tokenJson(value: unknown): string {
+  return boundText(JSON.stringify(value), 1000);
+}
+
 function render(explanation: Explanation): string {
   const lines: string[] = [];
   const { jwt } = explanation;
   lines.push(
     `Token ${explanation.fingerprint}${
       jwt
-        ? `, a JWT: header ${JSON.stringify(jwt.header)}, claims ${JSON.stringify(jwt.claims)}`
+        ? `, a JWT: header ${tokenJson(jwt.header)}, claims ${tokenJson(jwt.claims)}`
         : ', not a JWT'
     }`,
     '',
@@ -63,7 +69,23 @@ function render(explanation: Explanation): string {
       ? `Result: accepted by ${explanation.accepted.path} as '${explanation.accepted.subject}'.`
       : 'Result: rejected (401). Backstage answers "Illegal token" unless an entry gave a more precise message above.',
   );
-  return `${lines.join('\n')}\n`;
+  // Much of this comes from the token (claims, kids, values quoted in
+  // reasons): no line may carry a control character that forges another
+  // line or rewrites the terminal.
+  return `${lines.map(escapeUnsafe).join('\n')}\n`;
+}
+
+/**
+ * The first line of a config loading error. A YAML syntax error goes on to
+ * quote the offending line, which may hold a token.
+ */
+function firstLineOf(error: unknown): string {
+  const [first] = String((error as Error)?.message ?? error).split('\n', 1);
+  return `${escapeUnsafe(first.replace(/:$/, ''))}${
+    String((error as Error)?.message).includes('\n')
+      ? ' (the line itself is not shown: it may hold a secret)'
+      : ''
+  }`;
 }
 
 export async function explainCommand(
@@ -96,9 +118,10 @@ export async function explainCommand(
       watch: false,
     }),
   ).catch(error => {
-    throw new CliUsageError(`Cannot load the configuration: ${error.message}`, {
-      showUsage: false,
-    });
+    throw new CliUsageError(
+      `Cannot load the configuration: ${firstLineOf(error)}`,
+      { showUsage: false },
+    );
   });
   try {
     const explanation = await explainToken(config, token);

@@ -194,10 +194,11 @@ export async function explainToken(
     logger,
     now,
   });
-  const jwksRegistry = JwksRegistry.create({ config, logger, now });
+  let jwksRegistry: JwksRegistry | undefined;
   const entries: EntryExplanation[] = [];
   let accepted: EntryExplanation | undefined;
   try {
+    jwksRegistry = JwksRegistry.create({ config, logger, now });
     const configs = config.getOptionalConfigArray(EXTERNAL_ACCESS_KEY) ?? [];
     for (const [index, entryConfig] of configs.entries()) {
       const path = `${EXTERNAL_ACCESS_KEY}[${index}]`;
@@ -249,6 +250,7 @@ export async function explainToken(
     }
   } finally {
     staticRegistry.close();
+    jwksRegistry?.close();
   }
   return {
     fingerprint: fingerprintOf(token),
@@ -308,7 +310,7 @@ export async function explainToken(
         }
       }
       case GATEHOUSE_JWKS_TYPE: {
-        const v = await jwksRegistry.verify(bearer, index);
+        const v = await jwksRegistry!.verify(bearer, index);
         if (v.result === 'accepted') {
           return {
             outcome: 'accepted',

@@ -5,17 +5,27 @@ import type {
 import type { Config } from '@backstage/config';
 import { errors, jwtVerify, JWTPayload, KeyLike } from 'jose';
 import { LRUCache } from 'lru-cache';
+import { canonicalJson } from '../lib/canonicalJson';
 import {
   EntryBinder,
+  ExternalAccessEntry,
   externalAccessEntriesOfType,
+  externalAccessLayout,
+  layoutChanges,
+  restartNeeded,
 } from '../lib/externalAccessEntries';
-import { GatehouseConfigError } from '../lib/GatehouseConfigError';
+import { validateExternalAccess } from '../config/validateExternalAccess';
+import { problemsOf } from '../lib/GatehouseConfigError';
 import type { RejectionReason } from '../lib/rejectionReasons';
+import { isSafeSubjectText } from '../lib/subjects';
+import { quoteUntrusted } from '../lib/untrustedText';
 import { firstBrokenRule } from './claimRules';
 import { JwksEntryOptions, parseJwksOptions } from './jwksOptions';
-import { DecodedJwt, JwtDecoder } from './JwtDecoder';
+import { Attempt, DecodedJwt, JwtDecoder } from './JwtDecoder';
+import { LaterAcceptance, laterAcceptance } from './laterEntries';
 import { rejectionOfJoseError } from './rejectionOfJoseError';
 import { RemoteKeySource } from './RemoteKeySource';
+import { subjectNamespaceProblems } from './subjectNamespaces';
 
 /** The `type` of Gatehouse's JWT entries in `backend.auth.externalAccess`. */
 export const GATEHOUSE_JWKS_TYPE = 'gatehouse-jwks';
@@ -51,12 +61,22 @@ export type JwksVerification =
   /** Not shaped like a JWT: for other handlers. */
   | { result: 'not_jwt' };
 
-interface Entry {
+interface ParsedEntry {
   index: number;
   path: string;
   options: JwksEntryOptions;
+}
+
+interface Entry extends ParsedEntry {
   /** By issuer for discovery entries; under '' for entries with a `url`. */
   sources: Map<string, RemoteKeySource>;
+}
+
+/** Every gatehouse-jwks entry of a config, validated. */
+interface ParsedConfig {
+  raw: ExternalAccessEntry[];
+  entries: ParsedEntry[];
+  warnings: string[];
 }
 
 interface Accepted {
@@ -86,82 +106,51 @@ export interface JwksRegistryOptions {
  * every check again, now on authenticated data.
  */
 export class JwksRegistry {
+  readonly #config: RootConfigService;
   readonly #logger: LoggerService;
   readonly #now: () => number;
-  readonly #entries: Map<number, Entry>;
-  readonly #sources: Map<string, RemoteKeySource>;
+  #entries = new Map<number, Entry>();
+  /** Canonical JSON of the entries' options, to tell a change from a reload of other config. */
+  #entriesKey: string;
+  readonly #sources = new Map<string, RemoteKeySource>();
   readonly #binder = new EntryBinder(GATEHOUSE_JWKS_TYPE);
   readonly #decoder = new JwtDecoder();
   /** Per token, the entries that accepted it: nearly always one. */
   readonly #verified = new LRUCache<string, Accepted[]>({
     max: VERIFIED_CACHE_SIZE,
   });
+  /** Bumped when the entries change, so a verification under old options is not cached. */
+  #generation = 0;
   readonly #lastEntryIndex: number;
+  /** The type and restrictions of every entry, as Backstage read them at start-up. */
+  readonly #layout: string[];
+  readonly #laterAcceptance: LaterAcceptance;
+  #subscription?: { unsubscribe(): void };
+  /** The last reload problem logged, so that each is logged once. */
+  #reloadProblem?: string;
 
   /** @throws GatehouseConfigError naming every invalid config path */
   static create(options: JwksRegistryOptions): JwksRegistry {
-    return new JwksRegistry(options);
+    return new JwksRegistry(options, parseConfig(options.config));
   }
 
-  private constructor(options: JwksRegistryOptions) {
+  private constructor(options: JwksRegistryOptions, parsed: ParsedConfig) {
+    this.#config = options.config;
     this.#logger = options.logger;
     this.#now = options.now ?? Date.now;
-    const raw = externalAccessEntriesOfType(
-      options.config,
-      GATEHOUSE_JWKS_TYPE,
-    );
-    const problems: string[] = [];
-    const parsed: Array<{
-      index: number;
-      path: string;
-      options: JwksEntryOptions;
-    }> = [];
-    for (const { index, optionsPath, rawOptions } of raw) {
-      try {
-        parsed.push({
-          index,
-          path: optionsPath,
-          options: parseJwksOptions(rawOptions, optionsPath),
-        });
-      } catch (error) {
-        if (!(error instanceof GatehouseConfigError)) {
-          throw error;
-        }
-        problems.push(...error.problems);
-      }
-    }
-    if (problems.length) {
-      throw new GatehouseConfigError(
-        'Invalid gatehouse-jwks configuration:',
-        problems,
-      );
-    }
-
-    this.#sources = new Map();
-    this.#entries = new Map(
-      parsed.map(({ index, path, options: entryOptions }) => [
-        index,
-        {
-          index,
-          path,
-          options: entryOptions,
-          sources: this.#sourcesFor(path, entryOptions),
-        },
-      ]),
-    );
+    this.#entriesKey = entriesKeyOf(parsed);
+    this.#apply(parsed);
     this.#lastEntryIndex = Math.max(...this.#entries.keys());
-    this.#binder.remember(raw);
-    for (const { options: entryOptions } of this.#entries.values()) {
-      for (const warning of entryOptions.warnings) {
-        this.#logger.warn(`gatehouse-jwks: ${warning}`);
-      }
-    }
+    this.#layout = externalAccessLayout(this.#config);
+    this.#laterAcceptance = laterAcceptance(this.#config, this.#lastEntryIndex);
+    this.#binder.remember(parsed.raw);
     if (this.#entries.size) {
       this.#logger.info(
         `gatehouse-jwks has ${this.#entries.size} entr${
           this.#entries.size === 1 ? 'y' : 'ies'
-        } and ${this.#sources.size} key source(s): ${[...this.#sources.keys()].join(', ')}`,
+        } and ${this.#sources.size} key source(s): ${[...this.#sources.values()].map(source => source.name).join(', ')}`,
       );
+      this.#subscription = this.#config.subscribe?.(() => this.#reload());
     }
   }
 
@@ -170,6 +159,11 @@ export class JwksRegistry {
     for (const source of this.#sources.values()) {
       source.start();
     }
+  }
+
+  close(): void {
+    this.#subscription?.unsubscribe();
+    this.#subscription = undefined;
   }
 
   bindEntry(options: Config): number {
@@ -183,6 +177,67 @@ export class JwksRegistry {
 
   keySources(): RemoteKeySource[] {
     return [...this.#sources.values()];
+  }
+
+  /**
+   * Applies a root config change to the entries' options when it can be
+   * done safely, as gatehouse-static does with its tokens: the list, each
+   * entry's type and its accessRestrictions must be what Backstage read at
+   * start-up. Otherwise the running entries stay and the log says, once per
+   * change, that a restart is needed.
+   */
+  #reload(): void {
+    let parsed: ParsedConfig;
+    try {
+      const changes = layoutChanges(
+        this.#layout,
+        externalAccessLayout(this.#config),
+      );
+      if (changes.length) {
+        throw new Error(restartNeeded(changes));
+      }
+      parsed = parseConfig(this.#config);
+    } catch (error) {
+      const problem = problemsOf(error);
+      if (problem !== this.#reloadProblem) {
+        this.#reloadProblem = problem;
+        this.#logger.error(
+          `gatehouse-jwks ignored a configuration change and keeps its ${this.#entries.size} running entries: ${problem}`,
+        );
+      }
+      return;
+    }
+    this.#reloadProblem = undefined;
+    const key = entriesKeyOf(parsed);
+    if (key === this.#entriesKey) {
+      return;
+    }
+    this.#entriesKey = key;
+    const known = new Set(this.#sources.values());
+    this.#apply(parsed);
+    this.#binder.remember(parsed.raw);
+    for (const source of this.#sources.values()) {
+      if (!known.has(source)) {
+        source.start();
+      }
+    }
+    this.#logger.info(
+      `gatehouse-jwks applied a configuration change to its ${this.#entries.size} entries; tokens accepted before are checked again`,
+    );
+  }
+
+  #apply(parsed: ParsedConfig): void {
+    this.#entries = new Map(
+      parsed.entries.map(entry => [
+        entry.index,
+        { ...entry, sources: this.#sourcesFor(entry.path, entry.options) },
+      ]),
+    );
+    this.#generation += 1;
+    this.#verified.clear();
+    for (const warning of parsed.warnings) {
+      this.#logger.warn(`gatehouse-jwks: ${warning}`);
+    }
   }
 
   /** Verifies a bearer token for one entry. */
@@ -204,49 +259,55 @@ export class JwksRegistry {
     const cached = this.#verified
       .get(token)
       ?.find(accepted => accepted.entryIndex === entryIndex);
+    // The cache answers only while a fresh verification would: same keys,
+    // token still valid, and keys not older than jwksMaxStale.
     if (
       cached &&
       cached.version === cached.source.version &&
-      this.#now() < cached.validUntil
+      this.#now() < cached.validUntil &&
+      cached.source.keysWithinMaxStale()
     ) {
       cached.source.refreshIfDue();
       // Earlier entries' rejections of a token that is accepted are not news.
-      jwt.attempts.length = 0;
+      jwt.attempts.clear();
       return { result: 'accepted', subject: cached.subject };
     }
 
     const outcome = await this.#verifyUncached(token, jwt, entry);
     if (outcome.result === 'rejected') {
-      jwt.attempts.push({
-        entryIndex,
+      jwt.attempts.set(entryIndex, {
         reason: outcome.reason,
         detail: outcome.detail,
       });
     } else {
-      jwt.attempts.length = 0;
+      jwt.attempts.clear();
     }
     return outcome;
   }
 
   /**
-   * Of the rejections every entry gave this token, the one that got furthest
-   * (a signature that verified but expired says more than an issuer mismatch).
+   * For the last entry, once it rejected `token`: what to report, if the
+   * token is rejected for good. Of the rejections every entry gave, the one
+   * that got furthest (a signature that verified but expired says more than
+   * an issuer mismatch). Undefined if an entry Backstage tries later could
+   * still accept the token: that is not a rejection.
    */
-  furthestRejection(
-    token: string,
-  ):
-    | { reason: RejectionReason; detail: string; entryIndex: number }
-    | undefined {
+  rejectionToReport(token: string, last: Attempt): Attempt | undefined {
     const decoding = this.#decoder.decode(token);
     if (!decoding?.ok) {
+      return last;
+    }
+    const attempts = [...decoding.jwt.attempts.values()];
+    decoding.jwt.attempts.clear();
+    if (this.#laterAcceptance(token, decoding.jwt)) {
       return undefined;
     }
-    const attempts = decoding.jwt.attempts.splice(0);
-    return attempts.reduce<(typeof attempts)[number] | undefined>(
+    const furthest = attempts.reduce<Attempt | undefined>(
       (best, attempt) =>
         !best || STAGE[attempt.reason] > STAGE[best.reason] ? attempt : best,
       undefined,
     );
+    return furthest ?? last;
   }
 
   async #verifyUncached(
@@ -269,6 +330,7 @@ export class JwksRegistry {
       };
     }
     const version = source.version;
+    const generation = this.#generation;
     let payload: JWTPayload;
     try {
       payload = await verifyWithJose(token, source, entry.options);
@@ -288,7 +350,8 @@ export class JwksRegistry {
         detail: `iat is ${Math.round(payload.iat - now)} s in the future`,
       };
     }
-    const subjectValue = payload[options.subjectClaim] as string | number;
+    // Checked by precheck(): a safe string or a safe integer.
+    const subjectValue = String(payload[options.subjectClaim]);
     const subject = options.subjectPrefix
       ? `external:${options.subjectPrefix}:${subjectValue}`
       : `external:${subjectValue}`;
@@ -309,6 +372,11 @@ export class JwksRegistry {
       source,
       version,
     };
+    if (generation !== this.#generation) {
+      // The options changed during the await: answer this request, but do
+      // not let the old options vouch for the token again.
+      return { result: 'accepted', subject };
+    }
     // Replaces this entry's earlier result, stale by now (expired or from an
     // older key set), and keeps other entries'.
     // peek: verify() already touched the entry, and another request may have
@@ -357,11 +425,43 @@ export class JwksRegistry {
   }
 }
 
+/**
+ * Every gatehouse-jwks entry of the config, validated, with the problems of
+ * the list itself and of subjects across entries.
+ *
+ * @throws GatehouseConfigError naming every invalid config path
+ */
+function parseConfig(config: Config): ParsedConfig {
+  validateExternalAccess(config);
+  const raw = externalAccessEntriesOfType(config, GATEHOUSE_JWKS_TYPE);
+  const entries = raw.map(({ index, optionsPath, rawOptions }) => ({
+    index,
+    path: optionsPath,
+    options: parseJwksOptions(rawOptions, optionsPath),
+  }));
+  return {
+    raw,
+    entries,
+    warnings: [
+      ...entries.flatMap(entry => entry.options.warnings),
+      ...subjectNamespaceProblems(config).warnings,
+    ],
+  };
+}
+
+function entriesKeyOf(parsed: ParsedConfig): string {
+  return canonicalJson(parsed.raw);
+}
+
 function normalizeTyp(typ: string): string {
   return typ.toLowerCase().replace(/^application\//, '');
 }
 
-/** Checks on the unverified token; a rejection here costs no signature work or key fetch. */
+/**
+ * Checks on the unverified token; a rejection here costs no signature work
+ * or key fetch. Every value quoted from the token is escaped and bounded:
+ * the details reach logs and terminals.
+ */
 function precheck(
   jwt: DecodedJwt,
   options: JwksEntryOptions,
@@ -370,13 +470,13 @@ function precheck(
   if (options.issuers && !options.issuers.includes(payload.iss as string)) {
     return {
       reason: 'issuer_mismatch',
-      detail: `issuer '${String(payload.iss)}' is not in [${options.issuers.join(', ')}]`,
+      detail: `issuer ${quoteUntrusted(payload.iss)} is not in [${options.issuers.join(', ')}]`,
     };
   }
   if (!options.algorithms.includes(header.alg!)) {
     return {
       reason: 'alg_not_allowed',
-      detail: `algorithm '${header.alg}' is not in [${options.algorithms.join(', ')}]`,
+      detail: `algorithm ${quoteUntrusted(header.alg)} is not in [${options.algorithms.join(', ')}]`,
     };
   }
   const typ = header.typ;
@@ -388,7 +488,7 @@ function precheck(
   if (!typOk) {
     return {
       reason: 'typ_mismatch',
-      detail: `header typ '${String(typ)}' is not ${
+      detail: `header typ ${quoteUntrusted(typ ?? null)} is not ${
         options.typ ? `'${options.typ}'` : "absent, 'JWT' or 'at+jwt'"
       }`,
     };
@@ -398,7 +498,7 @@ function precheck(
     if (!aud.some(a => options.audiences!.includes(a as string))) {
       return {
         reason: 'audience_mismatch',
-        detail: `audience ${JSON.stringify(payload.aud)} is not in [${options.audiences.join(', ')}]`,
+        detail: `audience ${quoteUntrusted(payload.aud ?? null)} is not in [${options.audiences.join(', ')}]`,
       };
     }
   }
@@ -406,22 +506,26 @@ function precheck(
   if (broken) {
     return {
       reason: 'claim_mismatch',
-      detail: `claim '${broken.rule.claim}' is ${JSON.stringify(broken.actual)} but must match ${broken.rule.patterns
+      detail: `claim '${broken.rule.claim}' is ${quoteUntrusted(broken.actual ?? null)} but must match ${broken.rule.patterns
         .map(p => JSON.stringify(p))
         .join(' or ')}`,
     };
   }
   const subject = payload[options.subjectClaim];
-  if (typeof subject !== 'string' && typeof subject !== 'number') {
+  const problem =
+    typeof subject === 'string'
+      ? isSafeSubjectText(subject)
+        ? undefined
+        : 'is empty or has white space, control or format characters'
+      : typeof subject === 'number'
+        ? Number.isSafeInteger(subject)
+          ? undefined
+          : 'is a number that is not a safe integer (programs would read it as different values)'
+        : 'is missing or not a string';
+  if (problem) {
     return {
       reason: 'claim_mismatch',
-      detail: `the subject claim '${options.subjectClaim}' is missing or not a string`,
-    };
-  }
-  if (typeof subject === 'string' && !/^\S+$/.test(subject)) {
-    return {
-      reason: 'claim_mismatch',
-      detail: `the subject claim '${options.subjectClaim}' is empty or has white space`,
+      detail: `the subject claim '${options.subjectClaim}' ${problem}`,
     };
   }
   return undefined;

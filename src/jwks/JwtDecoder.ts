@@ -5,15 +5,21 @@ import type { RejectionReason } from '../lib/rejectionReasons';
 /** Longer bearer values are rejected before any parsing. */
 export const MAX_JWT_LENGTH = 8 * 1024;
 
+/** Why one entry rejected a token. */
+export interface Attempt {
+  reason: RejectionReason;
+  detail: string;
+}
+
 export interface DecodedJwt {
   header: JWSHeaderParameters;
   payload: JWTPayload;
-  /** What each entry concluded, so that one line can report them all. */
-  attempts: Array<{
-    entryIndex: number;
-    reason: RejectionReason;
-    detail: string;
-  }>;
+  /**
+   * What each entry concluded, by entry position, so that one line can
+   * report them all: at most one per entry, however often the token comes
+   * (a request may end before the entry that reports and clears them).
+   */
+  attempts: Map<number, Attempt>;
 }
 
 export type Decoding =
@@ -21,12 +27,32 @@ export type Decoding =
   | { ok: false; reason: 'malformed' | 'too_large'; detail: string };
 
 /**
+ * The most heap one character of a token can take once decoded, with the
+ * token itself: JSON of nested empty arrays is the worst case measured, 21
+ * bytes per character of the token (an 8 KiB token of `[[[[...]]]]` holds
+ * 165 KiB).
+ */
+const HEAP_BYTES_PER_TOKEN_CHARACTER = 24;
+
+/**
+ * Unauthenticated callers choose what is decoded, so the cache is bounded by
+ * that estimate too: 1,024 crafted 8 KiB tokens would hold 160 MB, this
+ * holds at most 24 MiB (about 1,000 tokens of 1 KiB, 120 of 8 KiB).
+ */
+const DECODED_CACHE_MAX_BYTES = 24 * 1024 * 1024;
+
+/**
  * Decodes (without verifying) each bearer token once, however many
  * `gatehouse-jwks` entries and plugins look at it: entries are tried one after
  * another with the same token, so a small cache of recent tokens is enough.
  */
 export class JwtDecoder {
-  readonly #cache = new LRUCache<string, Decoding>({ max: 1024 });
+  readonly #cache = new LRUCache<string, Decoding>({
+    max: 1024,
+    maxSize: DECODED_CACHE_MAX_BYTES,
+    sizeCalculation: (_decoding, token) =>
+      token.length * HEAP_BYTES_PER_TOKEN_CHARACTER,
+  });
 
   /** Undefined for values that are not even shaped like a JWS: not for JWT handlers. */
   decode(token: string): Decoding | undefined {
@@ -34,6 +60,14 @@ export class JwtDecoder {
     // 'ey' or 'ew'. Anything else is left to other handlers unparsed.
     if (!token.startsWith('ey') && !token.startsWith('ew')) {
       return undefined;
+    }
+    // Before the cache: a long key would only push useful entries out.
+    if (token.length > MAX_JWT_LENGTH) {
+      return {
+        ok: false,
+        reason: 'too_large',
+        detail: `the token has ${token.length} characters, more than the limit of ${MAX_JWT_LENGTH}`,
+      };
     }
     const cached = this.#cache.get(token);
     if (cached) {
@@ -90,13 +124,6 @@ function jsonObjectOf(segment: string): Record<string, unknown> | undefined {
 }
 
 function decodeUncached(token: string): Decoding {
-  if (token.length > MAX_JWT_LENGTH) {
-    return {
-      ok: false,
-      reason: 'too_large',
-      detail: `the token has ${token.length} characters, more than the limit of ${MAX_JWT_LENGTH}`,
-    };
-  }
   const segments = token.split('.');
   if (segments.length !== 3) {
     return {
@@ -128,7 +155,7 @@ function decodeUncached(token: string): Decoding {
     ) {
       throw new Error('bad header');
     }
-    return { ok: true, jwt: { header, payload, attempts: [] } };
+    return { ok: true, jwt: { header, payload, attempts: new Map() } };
   } catch {
     return {
       ok: false,

@@ -8,8 +8,10 @@ import {
   KeyLike,
 } from 'jose';
 import { canonicalJson } from '../lib/canonicalJson';
+import { redactUrl } from '../lib/redactUrl';
+import { boundText, escapeUnsafe, quoteUntrusted } from '../lib/untrustedText';
 import { fetchJson, FetchJsonError } from './fetchJson';
-import type { KeySetSettings } from './jwksOptions';
+import { isPlainHttpToRemoteHost, KeySetSettings } from './jwksOptions';
 
 /** Key sets and discovery documents are small; 512 KiB is hundreds of keys. */
 const MAX_DOCUMENT_BYTES = 512 * 1024;
@@ -65,6 +67,7 @@ export class RemoteKeySource {
   #lastAttemptAt = -Infinity;
   #lastError?: string;
   #inflight?: Promise<void>;
+  #warnedPlainHttp = false;
 
   /**
    * @param options - `url` of the JWKS, or `issuer` to find it by OIDC discovery
@@ -88,7 +91,9 @@ export class RemoteKeySource {
   }) {
     this.#jwksUrl = options.url;
     this.#issuer = options.url ? undefined : options.issuer;
-    this.#name = options.url ?? `${options.issuer} (OIDC discovery)`;
+    this.#name = options.url
+      ? redactUrl(options.url)
+      : `${redactUrl(options.issuer!)} (OIDC discovery)`;
     this.#settings = options.settings;
     this.#logger = options.logger;
     this.#now = options.now ?? Date.now;
@@ -109,7 +114,7 @@ export class RemoteKeySource {
   status(): KeySourceStatus {
     return {
       source: this.#name,
-      jwksUrl: this.#jwksUrl,
+      jwksUrl: this.#jwksUrl && redactUrl(this.#jwksUrl),
       kids: this.#keySet?.kids ?? [],
       fetchedAt: this.#keySet?.fetchedAt,
       lastError: this.#lastError,
@@ -124,6 +129,19 @@ export class RemoteKeySource {
   /** Resolves when a fetch in flight is done; for tests. */
   async settled(): Promise<void> {
     await this.#inflight;
+  }
+
+  /**
+   * False once the keys are older than `maxStaleMs` (the provider has not
+   * answered for that long): from then on they vouch for nothing, so a cache
+   * of tokens they verified must not answer either.
+   */
+  keysWithinMaxStale(): boolean {
+    const keySet = this.#keySet;
+    return (
+      keySet !== undefined &&
+      this.#now() - keySet.fetchedAt <= this.#settings.maxStaleMs
+    );
   }
 
   /**
@@ -172,12 +190,12 @@ export class RemoteKeySource {
     if (this.#lastError) {
       throw new KeyResolutionError(
         'jwks_unavailable',
-        `kid '${header.kid}' is not among the cached keys ${this.#where()}, which cannot be fetched now: ${this.#lastError}`,
+        `kid ${quoteUntrusted(header.kid)} is not among the cached keys ${this.#where()}, which cannot be fetched now: ${this.#lastError}`,
       );
     }
     throw new KeyResolutionError(
       'unknown_kid',
-      `kid '${header.kid}' is not in the key set ${this.#where()} (kids: ${this.#keySet?.kids.join(', ') || 'none'})`,
+      `kid ${quoteUntrusted(header.kid)} is not in the key set ${this.#where()} (kids: ${this.#keySet?.kids.join(', ') || 'none'})`,
     );
   };
 
@@ -186,9 +204,10 @@ export class RemoteKeySource {
     if (!this.#jwksUrl) {
       return `of ${this.#name}`;
     }
+    const jwksUrl = redactUrl(this.#jwksUrl);
     return this.#issuer
-      ? `at ${this.#jwksUrl} (found by OIDC discovery of ${this.#issuer})`
-      : `at ${this.#jwksUrl}`;
+      ? `at ${jwksUrl} (found by OIDC discovery of ${redactUrl(this.#issuer)})`
+      : `at ${jwksUrl}`;
   }
 
   async #usableKeySet(): Promise<KeySet> {
@@ -269,7 +288,12 @@ export class RemoteKeySource {
     }
 
     const json = canonicalJson(jwks.keys);
-    const kids = jwks.keys.map(k => k.kid ?? '(no kid)');
+    // Shown in logs and by `gatehouse explain`: the provider's text, bounded.
+    const kids = jwks.keys.map(k =>
+      typeof k.kid === 'string'
+        ? escapeUnsafe(boundText(k.kid, 100))
+        : '(no kid)',
+    );
     const previous = this.#keySet;
     if (previous?.json === json) {
       previous.fetchedAt = this.#now();
@@ -293,9 +317,10 @@ export class RemoteKeySource {
       timeoutMs: this.#settings.timeoutMs,
       maxBytes: MAX_DOCUMENT_BYTES,
     })) as { issuer?: unknown; jwks_uri?: unknown } | null;
+    const where = redactUrl(url);
     if (document?.issuer !== issuer) {
       throw new FetchJsonError(
-        `the discovery document at ${url} names issuer '${String(document?.issuer)}', not '${issuer}'`,
+        `the discovery document at ${where} names issuer ${quoteUntrusted(document?.issuer)}, not '${redactUrl(issuer)}'`,
       );
     }
     if (
@@ -303,7 +328,13 @@ export class RemoteKeySource {
       !/^https?:\/\//.test(document.jwks_uri)
     ) {
       throw new FetchJsonError(
-        `the discovery document at ${url} has no http(s) jwks_uri`,
+        `the discovery document at ${where} has no http(s) jwks_uri`,
+      );
+    }
+    if (isPlainHttpToRemoteHost(document.jwks_uri) && !this.#warnedPlainHttp) {
+      this.#warnedPlainHttp = true;
+      this.#logger.warn(
+        `gatehouse-jwks: the discovery document of ${this.#name} names a key set over plain http (${redactUrl(document.jwks_uri)}), so anybody on the network path can substitute keys; the provider should publish an https jwks_uri`,
       );
     }
     this.#jwksUrl = document.jwks_uri;

@@ -1,3 +1,6 @@
+import { redactUrl } from '../lib/redactUrl';
+import { quoteUntrusted } from '../lib/untrustedText';
+
 /** Why a fetch of a key set or discovery document failed, for logs and `jwks_unavailable`. */
 export class FetchJsonError extends Error {
   readonly status?: number;
@@ -12,6 +15,10 @@ export class FetchJsonError extends Error {
  * GETs a JSON document with a deadline and a size limit that both cover the
  * body, so a provider that is slow, or sends an endless or huge answer, costs
  * at most `timeoutMs` and `maxBytes`.
+ *
+ * Redirects are refused, as jose's remote key set does: keys must come from
+ * the URL the operator configured (or the issuer's discovery document named),
+ * not from wherever that server sends the client.
  */
 export async function fetchJson(
   url: string,
@@ -23,10 +30,20 @@ export async function fetchJson(
     response = await fetch(url, {
       signal,
       headers: { accept: 'application/json' },
-      redirect: 'follow',
+      redirect: 'manual',
     });
   } catch (error) {
-    throw new FetchJsonError(describeFetchError(error, options.timeoutMs));
+    throw new FetchJsonError(describeFetchError(error, url, options.timeoutMs));
+  }
+  if (response.status >= 300 && response.status < 400) {
+    await response.body?.cancel().catch(() => {});
+    const location = response.headers.get('location');
+    throw new FetchJsonError(
+      `answered HTTP ${response.status}, a redirect${
+        location ? ` to ${quoteUntrusted(redactUrl(location), 200)}` : ''
+      }; Gatehouse does not follow redirects for keys, so that they only come from the configured origin: configure the final URL`,
+      response.status,
+    );
   }
   if (!response.ok) {
     await response.body?.cancel().catch(() => {});
@@ -57,7 +74,7 @@ export async function fetchJson(
     if (error instanceof FetchJsonError) {
       throw error;
     }
-    throw new FetchJsonError(describeFetchError(error, options.timeoutMs));
+    throw new FetchJsonError(describeFetchError(error, url, options.timeoutMs));
   }
   const text = Buffer.concat(chunks).toString('utf8');
   try {
@@ -67,7 +84,11 @@ export async function fetchJson(
   }
 }
 
-function describeFetchError(error: unknown, timeoutMs: number): string {
+function describeFetchError(
+  error: unknown,
+  url: string,
+  timeoutMs: number,
+): string {
   const e = error as {
     name?: string;
     message?: string;
@@ -76,5 +97,8 @@ function describeFetchError(error: unknown, timeoutMs: number): string {
   if (e?.name === 'TimeoutError' || e?.name === 'AbortError') {
     return `no complete answer within ${timeoutMs} ms`;
   }
-  return e?.cause?.code ?? e?.cause?.message ?? e?.message ?? String(error);
+  const message =
+    e?.cause?.code ?? e?.cause?.message ?? e?.message ?? String(error);
+  // Some of undici's messages quote the URL, credentials included.
+  return message.split(url).join(redactUrl(url));
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parseConfig } from '../lib/configIssues';
 import { durationSchema } from '../lib/durationSchema';
 import { GatehouseConfigError } from '../lib/GatehouseConfigError';
+import { isSafeSubjectText, UNSAFE_SUBJECT_MESSAGE } from '../lib/subjects';
 import { ClaimRule, compileClaimRules } from './claimRules';
 
 /** RFC 8725: asymmetric algorithms only; `none` and HMAC are never accepted. */
@@ -83,7 +84,7 @@ const optionsSchema = z.strictObject({
   subjectClaim: z.string().min(1).optional(),
   subjectPrefix: z
     .string()
-    .regex(/^\S+$/, 'must be a non-empty string without white space')
+    .refine(isSafeSubjectText, UNSAFE_SUBJECT_MESSAGE)
     .optional(),
   claims: z
     .record(
@@ -103,9 +104,17 @@ const optionsSchema = z.strictObject({
   jwksMaxStale: durationSchema.optional(),
 });
 
-function isLoopback(url: string): boolean {
-  const { hostname } = new URL(url);
-  return ['localhost', '127.0.0.1', '[::1]'].includes(hostname);
+/** True for an http (not https) URL to a host other than this machine. */
+export function isPlainHttpToRemoteHost(url: string): boolean {
+  try {
+    const { protocol, hostname } = new URL(url);
+    return (
+      protocol === 'http:' &&
+      !['localhost', '127.0.0.1', '[::1]'].includes(hostname)
+    );
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -159,13 +168,14 @@ export function parseJwksOptions(raw: unknown, path: string): JwksEntryOptions {
       `${path}: neither 'issuer' nor 'audience' is set, so any token signed by this key set is accepted, including tokens the provider issued for other applications`,
     );
   }
-  if (
-    options.url &&
-    new URL(options.url).protocol === 'http:' &&
-    !isLoopback(options.url)
-  ) {
+  if (options.url && isPlainHttpToRemoteHost(options.url)) {
     warnings.push(
       `${path}.url: the JWKS is fetched over plain http, so anybody on the network path can substitute keys; use https`,
+    );
+  }
+  if (!options.url && issuers?.some(isPlainHttpToRemoteHost)) {
+    warnings.push(
+      `${path}.issuer: the discovery document (and so the JWKS URL) is fetched over plain http, so anybody on the network path can substitute keys; use an https issuer`,
     );
   }
 

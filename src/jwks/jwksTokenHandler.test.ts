@@ -219,7 +219,7 @@ describe('gatehouse-jwks through a real backend and a real identity provider', (
       expect(
         b.logs.matching('warn', /gatehouse-jwks rejected a token/)[0].message,
       ).toContain(
-        `claim 'ref' is "refs/heads/main" but must match "refs/heads/release"`,
+        `claim 'ref' is 'refs/heads/main' but must match "refs/heads/release"`,
       );
       expect(await idp.requestCounts()).toMatchObject({
         jwks: 0,

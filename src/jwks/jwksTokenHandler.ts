@@ -38,12 +38,16 @@ export function createJwksTokenHandler(options: {
         return { subject: verification.subject };
       }
       // Reported once, by the last entry, with the reason of the entry that
-      // got furthest.
+      // got furthest; not at all if a later entry of another type may still
+      // accept the token.
       if (
         verification.result === 'rejected' &&
         registry.isLastEntry(entryIndex)
       ) {
-        const rejection = registry.furthestRejection(token) ?? verification;
+        const rejection = registry.rejectionToReport(token, verification);
+        if (!rejection) {
+          return undefined;
+        }
         rejections.record({
           reason: rejection.reason,
           fingerprint: fingerprintOf(token),

@@ -1,5 +1,9 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { RejectionReason } from './rejectionReasons';
+import { boundText, escapeUnsafe } from './untrustedText';
+
+/** Details quote token values (bounded each); this bounds the sentence. */
+const MAX_DETAIL_LENGTH = 1000;
 
 /** What is known about one rejected token; never the token itself. */
 export interface RejectionEvent {
@@ -49,7 +53,12 @@ export class RejectionLog {
       ...(event.fingerprint ? { fingerprint: event.fingerprint } : {}),
       ...(event.plugin ? { plugin: event.plugin } : {}),
     };
-    const detail = event.detail ? `: ${event.detail}` : '';
+    // Details quote the token (claims, kids, jose's messages about its
+    // header): whatever quoted them, nothing in a log line may forge or hide
+    // another.
+    const detail = event.detail
+      ? `: ${escapeUnsafe(boundText(event.detail, MAX_DETAIL_LENGTH))}`
+      : '';
     this.#logger.debug(
       `${this.#source} rejected a token (${event.reason})${detail}`,
       meta,

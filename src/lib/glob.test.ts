@@ -55,7 +55,8 @@ describe('compileGlob', () => {
             .reduce((acc, part, i) => acc + fillings[(i - 1) % 6] + part);
           const i = filled.length ? at % filled.length : 0;
           if (change === 'cut') filled = filled.slice(0, i);
-          if (change === 'edit') filled = `${filled.slice(0, i)}b${filled.slice(i + 1)}`;
+          if (change === 'edit')
+            filled = `${filled.slice(0, i)}b${filled.slice(i + 1)}`;
           expect(compileGlob(p)(filled)).toBe(referenceGlob(p, filled));
         },
       ),
