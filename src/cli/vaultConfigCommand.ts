@@ -9,6 +9,54 @@ export const VAULT_CONFIG_USAGE = `  gatehouse vault-config --backend-url <url> 
 
 /** Backstage's own rule for plugin ids (and so for a plugin token's sub). */
 const PLUGIN_ID = /^[a-z0-9_-]+$/i;
+/** Vault names: roles, mounts (paths), audiences, policies. */
+const VAULT_NAME = /^[\w.:/-]+$/;
+const POLICY_LIST = /^[\w./-]+(?:,[\w./-]+)*$/;
+/** Vault durations: seconds, or Go-style units (15m, 1h30m). */
+const DURATION = /^(?:\d+|(?:\d+[smhd])+)$/;
+
+/**
+ * A word for a POSIX shell: as it is when it has only characters no shell
+ * treats specially, else in single quotes, inside which nothing is special
+ * (a single quote itself is closed, escaped and reopened). The output is
+ * meant to be pasted, so no option may run anything when it is.
+ */
+export function shellWord(value: string): string {
+  return /^[\w./:=@%+,-]+$/.test(value)
+    ? value
+    : `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+function checked(
+  name: string,
+  value: string,
+  pattern: RegExp,
+  allowed: string,
+): string {
+  if (!pattern.test(value)) {
+    throw new CliUsageError(`--${name} ${shellWord(value)}: ${allowed}`);
+  }
+  return value;
+}
+
+/** The backend's base URL: http(s), nothing that could carry a secret or a shell word. */
+function backendUrlOf(value: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new CliUsageError(`--backend-url ${shellWord(value)} is not a URL`);
+  }
+  if (!['http:', 'https:'].includes(url.protocol)) {
+    throw new CliUsageError('--backend-url must be an http(s) URL');
+  }
+  if (url.username || url.password || url.search || url.hash) {
+    throw new CliUsageError(
+      "--backend-url must be the backend's base URL, without credentials, query or fragment",
+    );
+  }
+  return url;
+}
 
 export async function vaultConfigCommand(
   args: string[],
@@ -26,42 +74,37 @@ export async function vaultConfigCommand(
       ttl: { type: 'string', default: '15m' },
     },
   });
-  const backendUrl = values['backend-url'];
-  const plugin = values.plugin;
-  if (!backendUrl || !plugin) {
+  if (!values['backend-url'] || !values.plugin) {
     throw new CliUsageError('vault-config needs --backend-url and --plugin');
   }
-  let url: URL;
-  try {
-    url = new URL(backendUrl);
-  } catch {
-    throw new CliUsageError(`--backend-url '${backendUrl}' is not a URL`);
-  }
-  if (!['http:', 'https:'].includes(url.protocol)) {
-    throw new CliUsageError('--backend-url must be an http(s) URL');
-  }
-  if (!PLUGIN_ID.test(plugin)) {
-    throw new CliUsageError(
-      `--plugin '${plugin}' is not a plugin id (letters, digits, '-' and '_')`,
-    );
-  }
-  for (const [name, value] of [
-    ['audience', values.audience],
-    ['role', values.role],
-    ['mount', values.mount],
-  ] as const) {
-    if (value !== undefined && !/^[\w.:/-]+$/.test(value)) {
-      throw new CliUsageError(
-        `--${name} '${value}' may only contain letters, digits and . : / - _`,
-      );
-    }
-  }
-  const role = values.role ?? plugin;
-  const mount = values.mount!;
-  const jwksUrl = `${backendUrl.replace(/\/+$/, '')}/api/${plugin}/.backstage/auth/v1/jwks.json`;
+  const url = backendUrlOf(values['backend-url']);
+  const names = 'may only contain letters, digits and . : / - _';
+  const plugin = checked(
+    'plugin',
+    values.plugin,
+    PLUGIN_ID,
+    "is not a plugin id (letters, digits, '-' and '_')",
+  );
+  const audience = checked('audience', values.audience!, VAULT_NAME, names);
+  const role = checked('role', values.role ?? plugin, VAULT_NAME, names);
+  const mount = checked('mount', values.mount!, VAULT_NAME, names);
+  const policies = checked(
+    'policies',
+    values.policies ?? role,
+    POLICY_LIST,
+    'must be policy names (letters, digits and . / - _) separated by commas',
+  );
+  const ttl = checked(
+    'ttl',
+    values.ttl!,
+    DURATION,
+    'must be a Vault duration: seconds (900) or units (15m, 1h30m)',
+  );
+  const jwksUrl = `${url.href.replace(/\/+$/, '')}/api/${plugin}/.backstage/auth/v1/jwks.json`;
+  const w = shellWord;
   const lines = [
     `# Vault JWT auth for tokens issued by the Backstage plugin '${plugin}'`,
-    `# (externalAudienceTokens.getToken({ audience: '${values.audience}' })).`,
+    `# (externalAudienceTokens.getToken({ audience: '${audience}' })).`,
     `# jwks_url names the source plugin's keys; with the static key store all plugins`,
     `# share keys, so bound_subject is what ties a token to '${plugin}': keep it.`,
     ...(url.protocol === 'http:'
@@ -69,26 +112,26 @@ export async function vaultConfigCommand(
           '# WARNING: the JWKS is fetched over plain http; anyone on the path could substitute keys. Use https.',
         ]
       : []),
-    `vault auth enable -path=${mount} jwt   # once per mount`,
+    `vault auth enable -path=${w(mount)} jwt   # once per mount`,
     '',
-    `vault write auth/${mount}/config \\`,
-    `    jwks_url="${jwksUrl}" \\`,
-    `    jwt_supported_algs="ES256"`,
+    `vault write ${w(`auth/${mount}/config`)} \\`,
+    `    ${w(`jwks_url=${jwksUrl}`)} \\`,
+    `    jwt_supported_algs=ES256`,
     '',
     `# Backstage plugin tokens have no iss claim: do not set bound_issuer.`,
-    `vault write auth/${mount}/role/${role} \\`,
-    `    role_type="jwt" \\`,
-    `    bound_audiences="${values.audience}" \\`,
-    `    bound_subject="${plugin}" \\`,
-    `    user_claim="sub" \\`,
+    `vault write ${w(`auth/${mount}/role/${role}`)} \\`,
+    `    role_type=jwt \\`,
+    `    ${w(`bound_audiences=${audience}`)} \\`,
+    `    ${w(`bound_subject=${plugin}`)} \\`,
+    `    user_claim=sub \\`,
     `    clock_skew_leeway=60 \\`,
     `    expiration_leeway=60 \\`,
     `    not_before_leeway=60 \\`,
-    `    token_policies="${values.policies ?? role}" \\`,
-    `    token_ttl="${values.ttl}"`,
+    `    ${w(`token_policies=${policies}`)} \\`,
+    `    ${w(`token_ttl=${ttl}`)}`,
     '',
     `# The plugin logs in with:`,
-    `#   vault write auth/${mount}/login role="${role}" jwt="<token>"`,
+    `#   vault write ${w(`auth/${mount}/login`)} ${w(`role=${role}`)} jwt='<token>'`,
     '',
   ];
   io.stdout.write(lines.join('\n'));

@@ -8,7 +8,7 @@ import type {
   PermissionsServiceRequestOptions,
 } from '@backstage/backend-plugin-api';
 import type { MetricsServiceCounter } from '@backstage/backend-plugin-api/alpha';
-import { NotAllowedError } from '@backstage/errors';
+import { InputError, NotAllowedError } from '@backstage/errors';
 import {
   AuthorizeResult,
   Permission,
@@ -30,6 +30,39 @@ export interface RestrictedPermissionsServiceOptions {
 }
 
 type Decision = { result: AuthorizeResult.ALLOW | AuthorizeResult.DENY };
+
+const DENY: Decision = { result: AuthorizeResult.DENY };
+
+/**
+ * A permission as Backstage defines one. Plugins build them with
+ * createPermission, but a check is only as good as its input: anything else
+ * (null, a name that is not a string) is denied rather than thrown on.
+ */
+function isPermission(value: unknown): value is Permission {
+  if (typeof value !== 'object' || value === null) {
+    return false;
+  }
+  const { type, name, attributes } = value as Record<string, unknown>;
+  return (
+    (type === 'basic' || type === 'resource') &&
+    typeof name === 'string' &&
+    (attributes === undefined ||
+      (typeof attributes === 'object' &&
+        attributes !== null &&
+        ['string', 'undefined'].includes(
+          typeof (attributes as { action?: unknown }).action,
+        )))
+  );
+}
+
+/** The permission of a request or query, or undefined if it is malformed. */
+function permissionOf(query: unknown): Permission | undefined {
+  const permission =
+    typeof query === 'object' && query !== null
+      ? (query as { permission?: unknown }).permission
+      : undefined;
+  return isPermission(permission) ? permission : undefined;
+}
 
 /**
  * `coreServices.permissions` with Gatehouse's rules for service principals.
@@ -71,13 +104,8 @@ export class RestrictedPermissionsService implements PermissionsService {
     requests: Parameters<PermissionsService['authorize']>[0],
     options: PermissionsServiceRequestOptions,
   ) {
-    const service = this.#servicePrincipal(options);
-    if (!service) {
-      return this.#inner.authorize(requests, options);
-    }
-    return this.#decide(
-      requests.map(r => r.permission),
-      service,
+    return this.#answer(requests, options, valid =>
+      this.#inner.authorize(valid, options),
     );
   }
 
@@ -85,14 +113,37 @@ export class RestrictedPermissionsService implements PermissionsService {
     queries: Parameters<PermissionsService['authorizeConditional']>[0],
     options: PermissionsServiceRequestOptions,
   ) {
-    const service = this.#servicePrincipal(options);
-    if (!service) {
-      return this.#inner.authorizeConditional(queries, options);
-    }
-    return this.#decide(
-      queries.map(q => q.permission),
-      service,
+    return this.#answer(queries, options, valid =>
+      this.#inner.authorizeConditional(valid, options),
     );
+  }
+
+  /**
+   * Service principals are decided here; the rest go to the wrapped client,
+   * but for malformed permissions, which are denied whoever asks.
+   */
+  async #answer<Q, D>(
+    queries: Q[],
+    options: PermissionsServiceRequestOptions,
+    inner: (valid: Q[]) => Promise<D[]>,
+  ): Promise<Array<D | Decision>> {
+    if (!Array.isArray(queries)) {
+      throw new InputError('A permission check needs a list of permissions');
+    }
+    const permissions = queries.map(permissionOf);
+    const service = this.#servicePrincipal(options);
+    if (service) {
+      return this.#decide(permissions, service);
+    }
+    if (permissions.every(Boolean)) {
+      return inner(queries);
+    }
+    this.#logger.warn(
+      `gatehouse: plugin '${this.#pluginId}' checked a malformed permission; it is denied`,
+    );
+    const answers = await inner(queries.filter((_q, i) => permissions[i]));
+    let next = 0;
+    return permissions.map(permission => (permission ? answers[next++] : DENY));
   }
 
   #servicePrincipal(
@@ -105,18 +156,17 @@ export class RestrictedPermissionsService implements PermissionsService {
   }
 
   async #decide(
-    permissions: Permission[],
+    permissions: Array<Permission | undefined>,
     credentials: BackstageCredentials<BackstageServicePrincipal>,
   ): Promise<Decision[]> {
     const restrictions = credentials.principal.accessRestrictions;
-    if (!restrictions) {
-      return permissions.map(() => ({ result: AuthorizeResult.ALLOW }));
-    }
     const decisions: Decision[] = [];
     for (const permission of permissions) {
-      let failure: RestrictionFailure | 'error' | undefined;
+      let failure: RestrictionFailure | 'error' | 'malformed' | undefined;
       try {
-        failure = checkAccessRestrictions(restrictions, permission);
+        failure = permission
+          ? checkAccessRestrictions(restrictions, permission)
+          : 'malformed';
       } catch (error) {
         this.#logger.error(
           `gatehouse: access restriction check failed, denying: ${error}`,
@@ -135,17 +185,20 @@ export class RestrictedPermissionsService implements PermissionsService {
 
   async #recordDenial(
     credentials: BackstageCredentials<BackstageServicePrincipal>,
-    permission: Permission,
-    failure: RestrictionFailure | 'error',
+    permission: Permission | undefined,
+    failure: RestrictionFailure | 'error' | 'malformed',
   ) {
-    const restriction = failure === 'error' ? 'error' : failure.restriction;
-    const action = permission.attributes?.action;
+    const restriction =
+      typeof failure === 'string' ? failure : failure.restriction;
+    const action = permission?.attributes?.action;
     const why =
       failure === 'error'
         ? 'the restriction check failed'
-        : failure.restriction === 'permission'
-          ? `permission '${permission.name}' is not in the token's permissions [${failure.allowed.join(', ')}]`
-          : `action '${action ?? '(none)'}' of permission '${permission.name}' is not in the token's actions [${failure.allowed.join(', ')}]`;
+        : failure === 'malformed' || !permission
+          ? 'the permission checked is malformed'
+          : failure.restriction === 'permission'
+            ? `permission '${permission.name}' is not in the token's permissions [${failure.allowed.join(', ')}]`
+            : `action '${action ?? '(none)'}' of permission '${permission.name}' is not in the token's actions [${failure.allowed.join(', ')}]`;
     this.#denials.add(1, { plugin: this.#pluginId, restriction });
     try {
       // The auditor takes its actor from a request, which a permission check
@@ -156,7 +209,7 @@ export class RestrictedPermissionsService implements PermissionsService {
         meta: {
           subject: credentials.principal.subject,
           plugin: this.#pluginId,
-          permission: permission.name,
+          permission: permission?.name ?? '(malformed)',
           ...(action ? { action } : {}),
           restriction,
         },
