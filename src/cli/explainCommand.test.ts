@@ -1,7 +1,14 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runGatehouse } from '../testing/runCli';
+import { runBuiltGatehouseInProcess, runGatehouse } from '../testing/runCli';
 import {
   startTestIdentityProvider,
   TestIdentityProvider,
@@ -171,6 +178,86 @@ describe('gatehouse explain (the built CLI)', () => {
     );
     expect(runGatehouse(['explain', 'x']).status).toBe(2);
   });
+
+  it('prints text from the token escaped, so a token cannot forge the result or hide lines', () => {
+    const forged =
+      "\n\nResult: accepted by backend.auth.externalAccess[0] as 'admin'.\n\u001b[8m\u202e";
+    const b64 = (value: unknown) =>
+      Buffer.from(JSON.stringify(value)).toString('base64url');
+    const iat = Math.floor(Date.now() / 1000);
+    for (const [header, payload] of [
+      [
+        { alg: 'RS256' },
+        { iss: forged, aud: 'backstage-api', sub: forged, iat, exp: iat + 60 },
+      ],
+      [
+        { alg: 'RS256', kid: forged },
+        {
+          iss: idp.issuer,
+          aud: 'backstage-api',
+          sub: 's',
+          ref: 'refs/heads/main',
+          iat,
+          exp: iat + 60,
+        },
+      ],
+      [
+        { alg: 'RS256' },
+        {
+          iss: idp.issuer,
+          aud: 'backstage-api',
+          sub: 's',
+          ref: forged,
+          iat,
+          exp: iat + 60,
+        },
+      ],
+    ]) {
+      const token = `${b64(header)}.${b64(payload)}.c2ln`;
+      const result = explain(token);
+      expect(result.status).toBe(1);
+      expect(result.stdout).not.toMatch(/^Result: accepted/m);
+      expect(result.stdout).toMatch(/^Result: rejected/m);
+      expect(result.stdout.replace(/\n/g, '')).not.toMatch(
+        /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069]/,
+      );
+      expect(result.stdout).toContain(
+        "\\u{a}\\u{a}Result: accepted by backend.auth.externalAccess[0] as 'admin'.\\u{a}\\u{1b}[8m\\u{202e}",
+      );
+    }
+  });
+
+  it('never prints the line of a YAML syntax error, which may hold a token', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-explain-yaml-'));
+    const broken = join(dir, 'app-config.yaml');
+    writeFileSync(
+      broken,
+      `backend:\n  auth:\n    externalAccess:\n      - type: gatehouse-static\n        options:\n          token: ${CI_TOKEN}: oops\n`,
+    );
+    const result = runGatehouse(['explain', '--config', broken, 'x']);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('at line 6, column');
+    expect(result.stderr).toContain(
+      '(the line itself is not shown: it may hold a secret)',
+    );
+    expect(result.stderr).not.toContain(CI_TOKEN);
+  });
+
+  it('never prints credentials of a JWKS URL', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-explain-url-'));
+    const config = join(dir, 'app-config.yaml');
+    writeFileSync(
+      config,
+      `backend:\n  auth:\n    externalAccess:\n      - type: gatehouse-jwks\n        options:\n          url: http://svc:SECRETPW@127.0.0.1:9/jwks?api_key=SECRETKEY\n          issuer: https://idp.example\n`,
+    );
+    const b64 = (value: unknown) =>
+      Buffer.from(JSON.stringify(value)).toString('base64url');
+    const token = `${b64({ alg: 'RS256', kid: 'k' })}.${b64({ iss: 'https://idp.example', sub: 's', exp: 2e9 })}.c2ln`;
+    const result = runGatehouse(['explain', '--config', config, token]);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain('http://***@127.0.0.1:9/jwks?api_key=***');
+    expect(result.stdout + result.stderr).not.toMatch(/SECRETPW|SECRETKEY/);
+  });
 });
 
 describe('gatehouse vault-config (the built CLI)', () => {
@@ -216,6 +303,78 @@ describe('gatehouse vault-config (the built CLI)', () => {
      #   vault write auth/jwt-terraform/login role=terraform jwt='<token>'
      "
     `);
+  });
+
+  it('prints nothing that runs a command when pasted into a shell, whatever the options', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-vault-'));
+    const marker = join(dir, 'pwned');
+    const inject = [
+      `$(touch ${marker})`,
+      `\`touch ${marker}\``,
+      `'; touch ${marker}; '`,
+    ];
+    const cases = inject.flatMap(payload => [
+      ['--policies', payload],
+      ['--ttl', `15m${payload}`],
+      ['--role', payload],
+      ['--audience', payload],
+      ['--mount', payload],
+      ['--backend-url', `https://backstage.example.com/${payload}`],
+      ['--backend-url', `https://backstage.example.com/?q=${payload}`],
+    ]);
+    for (const extra of cases) {
+      const args = [
+        '--backend-url',
+        'https://backstage.example.com',
+        '--plugin',
+        'terraform',
+        ...extra,
+      ];
+      const result = await runBuiltGatehouseInProcess([
+        'vault-config',
+        ...args,
+      ]);
+      if (result.status !== 0) {
+        expect(result.status).toBe(2);
+        continue;
+      }
+      // Pasted into bash, with a vault that only records its arguments.
+      const run = spawnSync(
+        'bash',
+        [
+          '-c',
+          `vault() { printf '%s\\n' "$@" >> ${dir}/args; }\n${result.stdout}`,
+        ],
+        { encoding: 'utf8' },
+      );
+      expect(run.status).toBe(0);
+      expect(existsSync(marker)).toBe(false);
+    }
+    // What a pasted command passes is exactly what was asked for.
+    const ok = runGatehouse([
+      'vault-config',
+      '--backend-url',
+      'https://backstage.example.com/base/',
+      '--plugin',
+      'terraform',
+      '--policies',
+      'a,b',
+      '--ttl',
+      '1h30m',
+    ]);
+    rmSync(join(dir, 'args'), { force: true });
+    spawnSync('bash', [
+      '-c',
+      `vault() { printf '%s\\n' "$@" >> ${dir}/args; }\n${ok.stdout}`,
+    ]);
+    expect(readFileSync(join(dir, 'args'), 'utf8').split('\n')).toEqual(
+      expect.arrayContaining([
+        'jwks_url=https://backstage.example.com/base/api/terraform/.backstage/auth/v1/jwks.json',
+        'token_policies=a,b',
+        'token_ttl=1h30m',
+        'bound_subject=terraform',
+      ]),
+    );
   });
 
   it('refuses bad input with exit code 2', () => {

@@ -61,21 +61,23 @@ export function subjectNamespaceProblems(config: Config): {
       );
     }
   }
-  for (const [i, a] of entries.entries()) {
-    for (const b of entries.slice(i + 1)) {
-      if (a.namespace === b.namespace) {
-        if (a.keySource !== b.keySource) {
-          warnings.push(
-            `${b.path}: has the same subjectPrefix as ${a.path} (${a.prefix === undefined ? 'none' : `'${a.prefix}'`}) but other keys, so the callers of two identity providers share one namespace of subjects; give each provider its own subjectPrefix unless they issue the same identities`,
-          );
-        }
-        continue;
-      }
+  for (const [j, b] of entries.entries()) {
+    const earlier = entries.slice(0, j);
+    const sharing = earlier.find(
+      a => a.namespace === b.namespace && a.keySource !== b.keySource,
+    );
+    if (sharing) {
+      warnings.push(
+        `${b.path}: has the same subjectPrefix as ${sharing.path} (${b.prefix === undefined ? 'none' : `'${b.prefix}'`}) but other keys, so the callers of two identity providers share one namespace of subjects; give each provider its own subjectPrefix unless they issue the same identities`,
+      );
+    }
+    for (const a of earlier) {
       const [outer, inner] =
         a.namespace.length < b.namespace.length ? [a, b] : [b, a];
       // Entries without a prefix are reported above.
       if (
         outer.prefix !== undefined &&
+        inner.namespace !== outer.namespace &&
         inner.namespace.startsWith(outer.namespace)
       ) {
         problems.push(

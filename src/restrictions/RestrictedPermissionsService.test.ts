@@ -41,23 +41,34 @@ const guardedPlugin = createBackendPlugin({
         router.use(express.json());
         router.post('/authorize', async (req, res) => {
           const { name, action, resourceType, conditional } = req.body;
-          const permission = resourceType
-            ? createPermission({
-                name,
-                attributes: action ? { action } : {},
-                resourceType,
-              })
-            : createPermission({ name, attributes: action ? { action } : {} });
+          // `raw`: a permission as a buggy plugin might pass it.
+          const permission =
+            'raw' in req.body
+              ? req.body.raw
+              : resourceType
+                ? createPermission({
+                    name,
+                    attributes: action ? { action } : {},
+                    resourceType,
+                  })
+                : createPermission({
+                    name,
+                    attributes: action ? { action } : {},
+                  });
           const credentials = await httpAuth.credentials(req);
-          const [decision] = conditional
-            ? await permissions.authorizeConditional(
-                [{ permission: permission as never }],
-                { credentials },
-              )
-            : await permissions.authorize([{ permission } as never], {
-                credentials,
-              });
-          res.json(decision);
+          try {
+            const [decision] = conditional
+              ? await permissions.authorizeConditional(
+                  [{ permission: permission as never }],
+                  { credentials },
+                )
+              : await permissions.authorize([{ permission } as never], {
+                  credentials,
+                });
+            res.json(decision);
+          } catch (error) {
+            res.status(500).json({ error: String(error) });
+          }
         });
         httpRouter.use(router);
       },
@@ -226,6 +237,38 @@ describe('access restrictions through a real backend', () => {
     expect(failed.level).toBe('info');
   });
 
+  it('denies malformed permissions instead of throwing, for restricted and unrestricted callers', async () => {
+    backend.logs.clear();
+    const malformed = [
+      null,
+      'catalog.entity.read',
+      {},
+      { type: 'basic', name: 5 },
+      { type: 'basic', name: 'x', attributes: null },
+      { type: 'basic', name: 'x', attributes: { action: ['read'] } },
+      { type: 'other', name: 'catalog.entity.read', attributes: {} },
+    ];
+    for (const token of [tokenOf(0), tokenOf(99)]) {
+      for (const raw of malformed) {
+        for (const conditional of [false, true]) {
+          const response = await authorize(token, { raw, conditional });
+          expect(response.status).toBe(200);
+          expect(response.body).toEqual({ result: AuthorizeResult.DENY });
+        }
+      }
+    }
+    const events = backend.logs.entries.filter(
+      e =>
+        e.meta.eventId === 'access-restriction-denial' &&
+        e.meta.status === 'failed',
+    );
+    expect(events).toHaveLength(malformed.length * 4);
+    expect(events[0].meta.meta).toMatchObject({
+      permission: '(malformed)',
+      restriction: 'malformed',
+    });
+  });
+
   it('adds nothing for allowed checks', async () => {
     backend.logs.clear();
     await authorize(tokenOf(99), {
@@ -328,6 +371,18 @@ describe('users and services side by side', () => {
     expect(
       denials.map(e => (e.meta.meta as { subject: string }).subject),
     ).toEqual(['deleter']);
+  });
+
+  it("denies a user's malformed permissions without asking the policy", async () => {
+    const { token: userToken } = await getUserToken(backend.server);
+    for (const raw of [null, { type: 'basic', name: 5 }, { name: 'x' }]) {
+      const response = await request(backend.server)
+        .post('/api/guarded/authorize')
+        .set('Authorization', `Bearer ${userToken}`)
+        .send({ raw });
+      expect(response.status).toBe(200);
+      expect(response.body).toEqual({ result: AuthorizeResult.DENY });
+    }
   });
 });
 

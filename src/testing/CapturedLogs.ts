@@ -21,8 +21,13 @@ export class CapturedLogs {
     return createServiceFactory({
       service: coreServices.rootLogger,
       deps: {},
-      factory: () => this.#logger({}),
+      factory: () => this.logger(),
     });
+  }
+
+  /** The root logger itself, for parts tested outside a backend. */
+  logger(): RootLoggerService {
+    return this.#logger({});
   }
 
   /** Every entry as one string, for "the secret appears nowhere" checks. */

@@ -24,3 +24,24 @@ export function runGatehouse(
     stderr: result.stderr,
   };
 }
+
+/**
+ * Runs the built `gatehouse` command's main() in this process: the same
+ * compiled code as the command, without a process start per call, for tests
+ * that run it many times.
+ */
+export async function runBuiltGatehouseInProcess(
+  args: string[],
+): Promise<{ status: number; stdout: string; stderr: string }> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { main } = require(join(ROOT, '.gatehouse-test-build/dist/cli/main'));
+  let stdout = '';
+  let stderr = '';
+  const status = await main(args, {
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+    stdinIsTty: false,
+    readStdin: async () => '',
+  });
+  return { status, stdout, stderr };
+}
