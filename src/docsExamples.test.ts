@@ -1,6 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { ConfigReader } from '@backstage/config';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
+import { validateExternalAccess } from './config/validateExternalAccess';
 import { parseJwksOptions } from './jwks/jwksOptions';
 import { parseStaticOptions } from './static/staticOptions';
 
@@ -67,6 +69,43 @@ describe('documentation examples', () => {
       }
     },
   );
+
+  it.each(sources)(
+    'every complete externalAccess list in %s passes the start-up check',
+    (_file, blocks) => {
+      for (const block of blocks) {
+        const data = parse(
+          block.replace(/\$\{\w+\}/g, 'gth_docs_example_value_0123456789'),
+        );
+        if (Array.isArray(data?.backend?.auth?.externalAccess)) {
+          expect(() =>
+            validateExternalAccess(new ConfigReader(data)),
+          ).not.toThrow();
+        }
+      }
+    },
+  );
+
+  it.each([
+    'README.md',
+    'SECURITY.md',
+    'BENCHMARKS.md',
+    'CHANGELOG.md',
+    'replicas/README.md',
+    'dev/identityProvider/README.md',
+  ])('every relative link in %s names a file of the repository', file => {
+    const markdown = readFileSync(join(ROOT, file), 'utf8');
+    const targets = [...markdown.matchAll(/\]\(([^)\s]+)\)/g)]
+      .map(m => m[1].split('#')[0])
+      .filter(target => target && !/^[a-z]+:/i.test(target));
+    for (const target of targets) {
+      expect([
+        file,
+        target,
+        existsSync(join(ROOT, dirname(file), target)),
+      ]).toEqual([file, target, true]);
+    }
+  });
 
   it("the README's plugin-to-plugin example is dev/reportsPlugin.ts, which the type check and the dev backend run", () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
