@@ -42,10 +42,13 @@ function render(explanation: Explanation): string {
           : entry.outcome === 'unsupported'
             ? 'cannot say'
             : 'not tried';
+    // Sentences quote the token (values bounded each, but jose's messages
+    // about its header are not): bounded as a whole too.
+    const sentence = boundText(entry.sentence, 2000);
     lines.push(
       entry.outcome === 'not_tried'
-        ? `${entry.path} ${entry.type}: ${entry.sentence}`
-        : `${entry.path} ${entry.type}: ${verdict}: ${entry.sentence}`,
+        ? `${entry.path} ${entry.type}: ${sentence}`
+        : `${entry.path} ${entry.type}: ${verdict}: ${sentence}`,
     );
     if (entry.outcome === 'accepted') {
       lines.push(
