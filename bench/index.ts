@@ -98,6 +98,7 @@ async function main() {
         providers,
         pools,
         iterations: settings.microIterations,
+        against: settings.against,
       });
     }
 
@@ -121,7 +122,18 @@ async function main() {
       targetTable(targets(summaries, settings, memory)),
       ...(memory ? ['', '## Memory', '', memoryTable(memory)] : []),
       ...(micro
-        ? ['', '## Micro benchmark (CPU time per call)', '', microTable(micro)]
+        ? [
+            '',
+            '## Micro benchmark (CPU time per call)',
+            '',
+            ...(settings.against
+              ? [
+                  `Paired with the checkout at ${settings.against}: each case of this checkout is compared with the same case there, run interleaved in this process.`,
+                  '',
+                ]
+              : []),
+            microTable(micro),
+          ]
         : []),
       '',
     ].join('\n');

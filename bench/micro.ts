@@ -12,6 +12,7 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import type { JsonObject } from '@backstage/types';
 import { createHash, createPublicKey, hash } from 'node:crypto';
+import { resolve } from 'node:path';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { createJwksTokenHandler } from '../src/jwks/jwksTokenHandler';
 import { JwksRegistry } from '../src/jwks/JwksRegistry';
@@ -22,7 +23,7 @@ import type { Alg, Provider } from './identityProviders';
 import { log } from './log';
 import type { MicroPools } from './scenarios';
 import { median } from './stats';
-import { cycle, mintJwt, randomStaticToken } from './tokens';
+import { cycle, mintJwt, randomKidJwt, randomStaticToken } from './tokens';
 
 export interface MicroResult {
   name: string;
@@ -37,6 +38,46 @@ interface Case {
   floor?: string;
   iterations: number;
   op: () => unknown;
+  /** Runs Gatehouse's code (else a floor: crypto, jose, the built-in handler). */
+  gatehouse?: boolean;
+}
+
+/** The parts of Gatehouse the micro benchmark calls, from one checkout. */
+interface GatehouseParts {
+  StaticTokenRegistry: typeof StaticTokenRegistry;
+  JwksRegistry: typeof JwksRegistry;
+  createJwksTokenHandler: typeof createJwksTokenHandler;
+  createStaticTokenHandler: typeof createStaticTokenHandler;
+  RejectionLog: typeof RejectionLog;
+}
+
+const THIS_CHECKOUT: GatehouseParts = {
+  StaticTokenRegistry,
+  JwksRegistry,
+  createJwksTokenHandler,
+  createStaticTokenHandler,
+  RejectionLog,
+};
+
+/**
+ * The same parts from another checkout's `src` (BENCH_AGAINST), loaded in
+ * this process by tsx, for a paired comparison: both versions run
+ * interleaved under the same load, which a 2-core VM's drift between two
+ * runs (±40% for the same code) would otherwise drown.
+ */
+function partsAt(checkout: string): GatehouseParts {
+  const load = (module: string) =>
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require(resolve(checkout, 'src', module));
+  return {
+    StaticTokenRegistry: load('static/StaticTokenRegistry').StaticTokenRegistry,
+    JwksRegistry: load('jwks/JwksRegistry').JwksRegistry,
+    createJwksTokenHandler: load('jwks/jwksTokenHandler')
+      .createJwksTokenHandler,
+    createStaticTokenHandler: load('static/staticTokenHandler')
+      .createStaticTokenHandler,
+    RejectionLog: load('lib/RejectionLog').RejectionLog,
+  };
 }
 
 const REPEATS = 5;
@@ -79,7 +120,11 @@ function entryOptions(config: ReturnType<typeof configOf>) {
     .map(entry => entry.getConfig('options'));
 }
 
-async function staticCases(iterations: number): Promise<Case[]> {
+async function staticCases(
+  iterations: number,
+  parts: GatehouseParts,
+): Promise<Case[]> {
+  const { StaticTokenRegistry, createStaticTokenHandler, RejectionLog } = parts;
   const tokens = Array.from({ length: 10_000 }, randomStaticToken);
   // Two callers in turn: the registry remembers the digest of the token it
   // hashed last (for the other entries of the same request), so one token
@@ -117,18 +162,21 @@ async function staticCases(iterations: number): Promise<Case[]> {
       floor,
       iterations,
       op: () => registry.verify(registryToken(), 0),
+      gatehouse: true,
     },
     {
       name: 'gatehouse-static handler verifyToken, 10,000 tokens, the last two in turn',
       floor,
       iterations,
       op: () => handler.verifyToken(handlerToken(), context),
+      gatehouse: true,
     },
   ];
 }
 
 /** A JwksRegistry for `providers`, one entry each, with its keys fetched, and its handler. */
-async function jwks(providers: Provider[]) {
+async function jwks(providers: Provider[], parts: GatehouseParts) {
+  const { JwksRegistry, createJwksTokenHandler, RejectionLog } = parts;
   const config = configOf(
     providers.map(p => ({
       type: 'gatehouse-jwks',
@@ -163,6 +211,7 @@ async function jwtCases(
   provider: Provider,
   pools: Record<Alg, string[]>,
   iterations: number,
+  parts: GatehouseParts,
 ): Promise<Case[]> {
   const remote = createRemoteJWKSet(new URL(provider.jwksUri));
   const options = { issuer: provider.issuer, audience: provider.audience };
@@ -170,8 +219,8 @@ async function jwtCases(
   for (const alg of ['ES256', 'RS256'] as Alg[]) {
     // `busy` also verifies distinct tokens, so its cache is full (10,000
     // entries), as on a server with many callers; `quiet` only ever sees one.
-    const busy = await jwks([provider]);
-    const quiet = await jwks([provider]);
+    const busy = await jwks([provider], parts);
+    const quiet = await jwks([provider], parts);
     const publicKey = createPublicKey(provider.signingKeys[alg].privateKey);
     const floor = `jose.jwtVerify ${alg}, key in hand`;
     // Each case walks the pool on its own; a pool larger than the
@@ -195,18 +244,21 @@ async function jwtCases(
         floor,
         iterations,
         op: () => busy.registry.verify(c(), 0),
+        gatehouse: true,
       },
       {
         name: `JwksRegistry.verify ${alg}, same token, cache holding only it`,
         floor,
         iterations: iterations * 20,
         op: () => quiet.registry.verify(same, 0),
+        gatehouse: true,
       },
       {
         name: `JwksRegistry.verify ${alg}, same token, cache full of others`,
         floor,
         iterations: iterations * 5,
         op: () => busy.registry.verify(same, 0),
+        gatehouse: true,
       },
     );
   }
@@ -221,12 +273,16 @@ async function chainCases(
   providers: Provider[],
   fifthPool: string[],
   iterations: number,
+  parts: GatehouseParts,
 ): Promise<Case[]> {
-  const quiet = await jwks(providers);
-  const busy = await jwks(providers);
+  const quiet = await jwks(providers, parts);
+  const busy = await jwks(providers, parts);
   const fromFirst = mintJwt(providers[0], 'ES256');
   const fromFifth = mintJwt(providers[4], 'ES256');
   const distinctFifth = cycle(fifthPool);
+  // Unknown kids cost one key fetch per cooldown: after the first, a
+  // rejection from the cache of keys, with its log line.
+  const randomKidFifth = () => randomKidJwt(providers[4]);
   const quietFirst =
     'gatehouse-jwks, 5 entries, token from the 1st, cached, cache holding only it';
   const busyFirst =
@@ -254,29 +310,40 @@ async function chainCases(
       name: quietFirst,
       iterations: iterations * 20,
       op: () => quiet.chain(fromFirst),
+      gatehouse: true,
     },
     {
       name: 'gatehouse-jwks, 5 entries, token from the 5th, cached, cache holding only it',
       floor: quietFirst,
       iterations: iterations * 20,
       op: () => quiet.chain(fromFifth),
+      gatehouse: true,
     },
     {
       name: 'gatehouse-jwks, 5 entries, token from the 5th, distinct tokens',
       floor: 'jose.jwtVerify ES256, key in hand',
       iterations,
       op: () => busy.chain(distinctFifth()),
+      gatehouse: true,
     },
     {
       name: busyFirst,
       iterations: iterations * 5,
       op: () => busy.chain(fromFirst),
+      gatehouse: true,
     },
     {
       name: 'gatehouse-jwks, 5 entries, token from the 5th, cached, cache full of others',
       floor: busyFirst,
       iterations: iterations * 2,
       op: () => busy.chain(fromFifth),
+      gatehouse: true,
+    },
+    {
+      name: 'gatehouse-jwks, 5 entries, random kids from the 5th (rejected)',
+      iterations,
+      op: () => busy.chain(randomKidFifth()).catch(() => undefined),
+      gatehouse: true,
     },
     { name: builtInFirst, iterations, op: () => builtInChain(fromFirst) },
     {
@@ -288,23 +355,57 @@ async function chainCases(
   ];
 }
 
-/** CPU ns/op of each case, with its ratio to the case it is compared with. */
+/** Each group of cases, for one checkout's parts. */
+async function caseGroups(
+  options: { providers: Provider[]; pools: MicroPools; iterations: number },
+  parts: GatehouseParts,
+): Promise<Array<{ title: string; cases: Case[] }>> {
+  const { providers, pools, iterations } = options;
+  return [
+    { title: 'static', cases: await staticCases(iterations * 40, parts) },
+    {
+      title: 'one provider',
+      cases: await jwtCases(providers[0], pools.first, iterations, parts),
+    },
+    {
+      title: 'five providers',
+      cases: await chainCases(providers, pools.fifth, iterations, parts),
+    },
+  ];
+}
+
+/**
+ * CPU ns/op of each case, with its ratio to the case it is compared with;
+ * with `against` (another checkout), Gatehouse's cases of both checkouts,
+ * interleaved, each compared with the other checkout's.
+ */
 export async function runMicro(options: {
   providers: Provider[];
   pools: MicroPools;
   iterations: number;
+  against?: string;
 }): Promise<MicroResult[]> {
-  const { providers, pools, iterations } = options;
-  log('micro benchmark: static');
-  const results = await measure(await staticCases(iterations * 40));
-  log('micro benchmark: one provider');
-  results.push(
-    ...(await measure(await jwtCases(providers[0], pools.first, iterations))),
-  );
-  log('micro benchmark: five providers');
-  results.push(
-    ...(await measure(await chainCases(providers, pools.fifth, iterations))),
-  );
+  const groups = await caseGroups(options, THIS_CHECKOUT);
+  const otherGroups = options.against
+    ? await caseGroups(options, partsAt(options.against))
+    : undefined;
+  const results: MicroResult[] = [];
+  for (const [i, group] of groups.entries()) {
+    log(`micro benchmark: ${group.title}`);
+    const cases = otherGroups
+      ? group.cases
+          .filter(c => c.gatehouse)
+          .flatMap(c => {
+            const other = otherGroups[i].cases.find(o => o.name === c.name)!;
+            const otherName = `${c.name} [other checkout]`;
+            return [
+              { ...other, name: otherName, floor: undefined },
+              { ...c, floor: otherName },
+            ];
+          })
+      : group.cases;
+    results.push(...(await measure(cases)));
+  }
   const byName = new Map(results.map(r => [r.name, r]));
   for (const result of results) {
     if (result.floor) {

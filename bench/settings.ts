@@ -23,6 +23,12 @@ export interface BenchSettings {
   microIterations: number;
   /** Directory for `--cpu-prof` profiles of the backend children, if set. */
   cpuProfDir?: string;
+  /**
+   * Another checkout of Gatehouse (a git worktree of an older commit, say):
+   * the micro benchmark then runs its code and this checkout's interleaved,
+   * and compares each case with the other's.
+   */
+  against?: string;
   quick: boolean;
 }
 
@@ -60,5 +66,6 @@ export function readSettings(): BenchSettings {
       numberFromEnv('BENCH_MICRO_ITERATIONS', quick ? 500 : 5_000),
     ),
     cpuProfDir: process.env.BENCH_CPU_PROF || undefined,
+    against: process.env.BENCH_AGAINST || undefined,
   };
 }

@@ -260,27 +260,24 @@ export class JwksRegistry {
       .get(token)
       ?.find(accepted => accepted.entryIndex === entryIndex);
     // The cache answers only while a fresh verification would: same keys,
-    // token still valid, and keys not older than jwksMaxStale.
+    // token still valid, keys not older than jwksMaxStale (see validUntil).
     if (
       cached &&
       cached.version === cached.source.version &&
-      this.#now() < cached.validUntil &&
-      cached.source.keysWithinMaxStale()
+      this.#now() < cached.validUntil
     ) {
       cached.source.refreshIfDue();
       // Earlier entries' rejections of a token that is accepted are not news.
-      jwt.attempts.clear();
+      jwt.attempts.length = 0;
       return { result: 'accepted', subject: cached.subject };
     }
 
     const outcome = await this.#verifyUncached(token, jwt, entry);
     if (outcome.result === 'rejected') {
-      jwt.attempts.set(entryIndex, {
-        reason: outcome.reason,
-        detail: outcome.detail,
-      });
+      // The outcome itself: its detail is only written out if reported.
+      jwt.attempts[entryIndex] = outcome;
     } else {
-      jwt.attempts.clear();
+      jwt.attempts.length = 0;
     }
     return outcome;
   }
@@ -294,17 +291,17 @@ export class JwksRegistry {
    */
   rejectionToReport(token: string, last: Attempt): Attempt | undefined {
     const decoding = this.#decoder.decode(token);
-    if (!decoding?.ok) {
-      return last;
+    const jwt = decoding?.ok ? decoding.jwt : undefined;
+    const attempts = jwt?.attempts.filter(Boolean) ?? [];
+    if (jwt) {
+      jwt.attempts.length = 0;
     }
-    const attempts = [...decoding.jwt.attempts.values()];
-    decoding.jwt.attempts.clear();
-    if (this.#laterAcceptance(token, decoding.jwt)) {
+    if (this.#laterAcceptance(token, jwt)) {
       return undefined;
     }
     const furthest = attempts.reduce<Attempt | undefined>(
       (best, attempt) =>
-        !best || STAGE[attempt.reason] > STAGE[best.reason] ? attempt : best,
+        !best || STAGE[attempt!.reason] > STAGE[best.reason] ? attempt : best,
       undefined,
     );
     return furthest ?? last;
@@ -317,7 +314,7 @@ export class JwksRegistry {
   ): Promise<JwksVerification> {
     const rejection = precheck(jwt, entry.options);
     if (rejection) {
-      return { result: 'rejected', ...rejection };
+      return rejection;
     }
     const source = entry.sources.get(
       entry.options.url ? '' : String(jwt.payload.iss),
@@ -356,15 +353,20 @@ export class JwksRegistry {
       ? `external:${options.subjectPrefix}:${subjectValue}`
       : `external:${subjectValue}`;
 
-    const validUntil =
-      Math.min(
-        payload.exp! + options.clockToleranceSec,
-        options.maxTokenAgeSec === undefined
-          ? Infinity
-          : (payload.iat ?? 0) +
-              options.maxTokenAgeSec +
-              options.clockToleranceSec,
-      ) * 1000;
+    // Until the token expires, and at most until the keys that verified it
+    // stop being trusted (jwksMaxStale after their fetch): a cache hit must
+    // not outlive the check it skips. A refetch of the same keys meanwhile
+    // only means that the token is verified again, once.
+    const validUntil = Math.min(
+      (payload.exp! + options.clockToleranceSec) * 1000,
+      options.maxTokenAgeSec === undefined
+        ? Infinity
+        : ((payload.iat ?? 0) +
+            options.maxTokenAgeSec +
+            options.clockToleranceSec) *
+            1000,
+      source.keysTrustedUntil(),
+    );
     const accepted = {
       entryIndex: entry.index,
       subject,
@@ -453,6 +455,36 @@ function entriesKeyOf(parsed: ParsedConfig): string {
   return canonicalJson(parsed.raw);
 }
 
+type Rejected = Extract<JwksVerification, { result: 'rejected' }>;
+
+/**
+ * A rejection whose sentence is only written when it is read: an earlier
+ * entry's rejection of a token that a later entry accepts (a token from the
+ * 5th provider, say) is never reported, and quoting token values costs. A
+ * class, so that the getter lives on the prototype: object literals with
+ * their own getters made that path three times slower in V8.
+ */
+class LazyRejection {
+  readonly result = 'rejected';
+  readonly reason: RejectionReason;
+  readonly #describe: () => string;
+  #detail: string | undefined;
+
+  constructor(reason: RejectionReason, describe: () => string) {
+    this.reason = reason;
+    this.#describe = describe;
+  }
+
+  get detail(): string {
+    this.#detail ??= this.#describe();
+    return this.#detail;
+  }
+}
+
+function rejected(reason: RejectionReason, describe: () => string): Rejected {
+  return new LazyRejection(reason, describe);
+}
+
 function normalizeTyp(typ: string): string {
   return typ.toLowerCase().replace(/^application\//, '');
 }
@@ -465,19 +497,22 @@ function normalizeTyp(typ: string): string {
 function precheck(
   jwt: DecodedJwt,
   options: JwksEntryOptions,
-): { reason: RejectionReason; detail: string } | undefined {
+): Rejected | undefined {
   const { header, payload } = jwt;
-  if (options.issuers && !options.issuers.includes(payload.iss as string)) {
-    return {
-      reason: 'issuer_mismatch',
-      detail: `issuer ${quoteUntrusted(payload.iss)} is not in [${options.issuers.join(', ')}]`,
-    };
+  const { issuers, audiences } = options;
+  if (issuers && !issuers.includes(payload.iss as string)) {
+    return rejected(
+      'issuer_mismatch',
+      () =>
+        `issuer ${quoteUntrusted(payload.iss)} is not in [${issuers.join(', ')}]`,
+    );
   }
   if (!options.algorithms.includes(header.alg!)) {
-    return {
-      reason: 'alg_not_allowed',
-      detail: `algorithm ${quoteUntrusted(header.alg)} is not in [${options.algorithms.join(', ')}]`,
-    };
+    return rejected(
+      'alg_not_allowed',
+      () =>
+        `algorithm ${quoteUntrusted(header.alg)} is not in [${options.algorithms.join(', ')}]`,
+    );
   }
   const typ = header.typ;
   const typOk = options.typ
@@ -486,30 +521,33 @@ function precheck(
       (typeof typ === 'string' &&
         ['jwt', 'at+jwt'].includes(normalizeTyp(typ)));
   if (!typOk) {
-    return {
-      reason: 'typ_mismatch',
-      detail: `header typ ${quoteUntrusted(typ ?? null)} is not ${
-        options.typ ? `'${options.typ}'` : "absent, 'JWT' or 'at+jwt'"
-      }`,
-    };
+    return rejected(
+      'typ_mismatch',
+      () =>
+        `header typ ${quoteUntrusted(typ ?? null)} is not ${
+          options.typ ? `'${options.typ}'` : "absent, 'JWT' or 'at+jwt'"
+        }`,
+    );
   }
-  if (options.audiences) {
+  if (audiences) {
     const aud = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
-    if (!aud.some(a => options.audiences!.includes(a as string))) {
-      return {
-        reason: 'audience_mismatch',
-        detail: `audience ${quoteUntrusted(payload.aud ?? null)} is not in [${options.audiences.join(', ')}]`,
-      };
+    if (!aud.some(a => audiences.includes(a as string))) {
+      return rejected(
+        'audience_mismatch',
+        () =>
+          `audience ${quoteUntrusted(payload.aud ?? null)} is not in [${audiences.join(', ')}]`,
+      );
     }
   }
   const broken = firstBrokenRule(options.claimRules, payload);
   if (broken) {
-    return {
-      reason: 'claim_mismatch',
-      detail: `claim '${broken.rule.claim}' is ${quoteUntrusted(broken.actual ?? null)} but must match ${broken.rule.patterns
-        .map(p => JSON.stringify(p))
-        .join(' or ')}`,
-    };
+    return rejected(
+      'claim_mismatch',
+      () =>
+        `claim '${broken.rule.claim}' is ${quoteUntrusted(broken.actual ?? null)} but must match ${broken.rule.patterns
+          .map(p => JSON.stringify(p))
+          .join(' or ')}`,
+    );
   }
   const subject = payload[options.subjectClaim];
   const problem =
@@ -523,10 +561,10 @@ function precheck(
           : 'is a number that is not a safe integer (programs would read it as different values)'
         : 'is missing or not a string';
   if (problem) {
-    return {
-      reason: 'claim_mismatch',
-      detail: `the subject claim '${options.subjectClaim}' ${problem}`,
-    };
+    return rejected(
+      'claim_mismatch',
+      () => `the subject claim '${options.subjectClaim}' ${problem}`,
+    );
   }
   return undefined;
 }

@@ -70,7 +70,7 @@ describe('JwtDecoder', () => {
             jwt: {
               header: decodeProtectedHeader(token),
               payload: decodeJwt(token),
-              attempts: new Map(),
+              attempts: [],
             },
           });
         },

@@ -15,11 +15,11 @@ export interface DecodedJwt {
   header: JWSHeaderParameters;
   payload: JWTPayload;
   /**
-   * What each entry concluded, by entry position, so that one line can
-   * report them all: at most one per entry, however often the token comes
-   * (a request may end before the entry that reports and clears them).
+   * What each entry concluded, at the entry's position, so that one line
+   * can report them all: at most one per entry, however often the token
+   * comes (a request may end before the entry that reports and clears them).
    */
-  attempts: Map<number, Attempt>;
+  attempts: Array<Attempt | undefined>;
 }
 
 export type Decoding =
@@ -155,7 +155,7 @@ function decodeUncached(token: string): Decoding {
     ) {
       throw new Error('bad header');
     }
-    return { ok: true, jwt: { header, payload, attempts: new Map() } };
+    return { ok: true, jwt: { header, payload, attempts: [] } };
   } catch {
     return {
       ok: false,

@@ -68,6 +68,7 @@ export class RemoteKeySource {
   #lastError?: string;
   #inflight?: Promise<void>;
   #warnedPlainHttp = false;
+  #whereFor?: { url: string; text: string };
 
   /**
    * @param options - `url` of the JWKS, or `issuer` to find it by OIDC discovery
@@ -132,16 +133,13 @@ export class RemoteKeySource {
   }
 
   /**
-   * False once the keys are older than `maxStaleMs` (the provider has not
-   * answered for that long): from then on they vouch for nothing, so a cache
-   * of tokens they verified must not answer either.
+   * Until when the current keys may vouch for a token: `maxStaleMs` after
+   * their last successful fetch, if the provider does not answer again
+   * meanwhile. A cache of tokens they verified must not answer past it.
    */
-  keysWithinMaxStale(): boolean {
+  keysTrustedUntil(): number {
     const keySet = this.#keySet;
-    return (
-      keySet !== undefined &&
-      this.#now() - keySet.fetchedAt <= this.#settings.maxStaleMs
-    );
+    return keySet ? keySet.fetchedAt + this.#settings.maxStaleMs : -Infinity;
   }
 
   /**
@@ -199,15 +197,26 @@ export class RemoteKeySource {
     );
   };
 
-  /** "at <jwks url>", with the issuer when the URL came from discovery. */
+  /**
+   * "at <jwks url>", with the issuer when the URL came from discovery; part
+   * of every unknown-kid rejection, so the redacted URL is kept, not parsed
+   * again for each.
+   */
   #where(): string {
-    if (!this.#jwksUrl) {
+    const jwksUrl = this.#jwksUrl;
+    if (!jwksUrl) {
       return `of ${this.#name}`;
     }
-    const jwksUrl = redactUrl(this.#jwksUrl);
-    return this.#issuer
-      ? `at ${jwksUrl} (found by OIDC discovery of ${redactUrl(this.#issuer)})`
-      : `at ${jwksUrl}`;
+    if (this.#whereFor?.url !== jwksUrl) {
+      const shown = redactUrl(jwksUrl);
+      this.#whereFor = {
+        url: jwksUrl,
+        text: this.#issuer
+          ? `at ${shown} (found by OIDC discovery of ${redactUrl(this.#issuer)})`
+          : `at ${shown}`,
+      };
+    }
+    return this.#whereFor.text;
   }
 
   async #usableKeySet(): Promise<KeySet> {

@@ -3,8 +3,11 @@ import { EXTERNAL_ACCESS_KEY } from '../lib/externalAccessEntries';
 import { sha256Hex } from '../lib/tokenDigest';
 import type { DecodedJwt } from './JwtDecoder';
 
-/** Could an entry tried after the last `gatehouse-jwks` entry accept this token? */
-export type LaterAcceptance = (token: string, jwt: DecodedJwt) => boolean;
+/**
+ * Could an entry tried after the last `gatehouse-jwks` entry accept this
+ * token? `jwt` is undefined for a token that does not decode as a JWT.
+ */
+export type LaterAcceptance = (token: string, jwt?: DecodedJwt) => boolean;
 
 /** Backstage's reading of `a, b`, `a b` and lists in its built-in options. */
 function listOption(options: Config, key: string): string[] | undefined {
@@ -20,8 +23,11 @@ function listOption(options: Config, key: string): string[] | undefined {
 
 // Backstage's legacy handler takes only these tokens (and returns undefined
 // for every other one without looking further).
-const legacyCouldAccept: LaterAcceptance = (_token, { header, payload }) =>
-  header.alg === 'HS256' && payload.sub === 'backstage-server' && !payload.aud;
+const legacyCouldAccept: LaterAcceptance = (_token, jwt) =>
+  jwt !== undefined &&
+  jwt.header.alg === 'HS256' &&
+  jwt.payload.sub === 'backstage-server' &&
+  !jwt.payload.aud;
 
 /**
  * What each built-in entry checks before it could accept a JWT, read from
@@ -49,7 +55,11 @@ function acceptanceOf(entry: Config): LaterAcceptance {
       const issuers = options && listOption(options, 'issuer');
       const audiences = options && listOption(options, 'audience');
       const algorithms = options && listOption(options, 'algorithm');
-      return (_token, { header, payload }) => {
+      return (_token, jwt) => {
+        if (!jwt) {
+          return false;
+        }
+        const { header, payload } = jwt;
         const aud = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
         return (
           Boolean(payload.sub) &&

@@ -5,9 +5,15 @@
  */
 const UNSAFE_SUBJECT_CHARACTER = /[\s\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u;
 
+/** Visible ASCII: the common case, decided without Unicode tables. */
+const VISIBLE_ASCII = /^[\x21-\x7e]+$/;
+
 /** Non-empty, and none of {@link UNSAFE_SUBJECT_CHARACTER}. */
 export function isSafeSubjectText(text: string): boolean {
-  return text.length > 0 && !UNSAFE_SUBJECT_CHARACTER.test(text);
+  return (
+    VISIBLE_ASCII.test(text) ||
+    (text.length > 0 && !UNSAFE_SUBJECT_CHARACTER.test(text))
+  );
 }
 
 export const UNSAFE_SUBJECT_MESSAGE =

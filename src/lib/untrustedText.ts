@@ -6,14 +6,14 @@
  */
 const UNSAFE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu;
 
-/** True if `text` has a character {@link escapeUnsafe} would escape. */
-export function hasUnsafeCharacters(text: string): boolean {
-  UNSAFE.lastIndex = 0;
-  return UNSAFE.test(text);
-}
+/** Printable ASCII only: nothing to escape, the common case, checked cheaply. */
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
 /** Each unsafe character as `\u{hex}`, so that it is seen rather than obeyed. */
 export function escapeUnsafe(text: string): string {
+  if (PRINTABLE_ASCII.test(text)) {
+    return text;
+  }
   return text.replace(
     UNSAFE,
     character => `\\u{${character.codePointAt(0)!.toString(16)}}`,
