@@ -80,7 +80,7 @@ function partsAt(checkout: string): GatehouseParts {
   };
 }
 
-const REPEATS = 5;
+const REPEATS = 6;
 const noMetrics = { accepted() {}, rejected() {} };
 const silentLogger = () => mockServices.rootLogger({ level: 'none' });
 
@@ -91,11 +91,22 @@ async function cpuNsPerOp(c: Case): Promise<number> {
   return ((used.user + used.system) * 1000) / c.iterations;
 }
 
-/** One warm-up pass of every case, then REPEATS interleaved passes; medians. */
-async function measure(cases: Case[]): Promise<MicroResult[]> {
+/** The cases with each pair (0 and 1, 2 and 3...) swapped. */
+function swapPairs(cases: Case[]): Case[] {
+  return cases.map((_c, i) => cases[i % 2 === 0 ? i + 1 : i - 1]);
+}
+
+/**
+ * One warm-up pass of every case, then REPEATS interleaved passes; medians.
+ * With `pairs` (cases given as pairs to compare), the case that goes first
+ * in a pair alternates from pass to pass, so that neither side always runs
+ * on the caches and JIT state the other left.
+ */
+async function measure(cases: Case[], pairs = false): Promise<MicroResult[]> {
   const passes = new Map<string, number[]>(cases.map(c => [c.name, []]));
   for (let repeat = 0; repeat <= REPEATS; repeat++) {
-    for (const c of cases) {
+    const order = pairs && repeat % 2 === 1 ? swapPairs(cases) : cases;
+    for (const c of order) {
       const ns = await cpuNsPerOp(c);
       if (repeat > 0) passes.get(c.name)!.push(ns);
     }
@@ -404,7 +415,7 @@ export async function runMicro(options: {
             ];
           })
       : group.cases;
-    results.push(...(await measure(cases)));
+    results.push(...(await measure(cases, otherGroups !== undefined)));
   }
   const byName = new Map(results.map(r => [r.name, r]));
   for (const result of results) {
