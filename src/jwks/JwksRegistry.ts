@@ -7,12 +7,11 @@ import { errors, jwtVerify, JWTPayload, KeyLike } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { canonicalJson } from '../lib/canonicalJson';
 import {
+  assertSameLayout,
   EntryBinder,
   ExternalAccessEntry,
   externalAccessEntriesOfType,
   externalAccessLayout,
-  layoutChanges,
-  restartNeeded,
 } from '../lib/externalAccessEntries';
 import { validateExternalAccess } from '../config/validateExternalAccess';
 import { problemsOf } from '../lib/GatehouseConfigError';
@@ -189,13 +188,7 @@ export class JwksRegistry {
   #reload(): void {
     let parsed: ParsedConfig;
     try {
-      const changes = layoutChanges(
-        this.#layout,
-        externalAccessLayout(this.#config),
-      );
-      if (changes.length) {
-        throw new Error(restartNeeded(changes));
-      }
+      assertSameLayout(this.#layout, this.#config);
       parsed = parseConfig(this.#config);
     } catch (error) {
       const problem = problemsOf(error);

@@ -10,6 +10,7 @@ import { eventually, jwksRejections, whoami } from '../testing/requests';
 import {
   GatehouseTestBackend,
   startGatehouseTestBackend,
+  startupErrorOf,
   testBackendConfig,
 } from '../testing/startGatehouseTestBackend';
 import {
@@ -245,22 +246,9 @@ describe('gatehouse-jwks hardening', () => {
   });
 
   describe('subjects of different entries', () => {
-    async function startupError(externalAccess: unknown[]): Promise<string> {
-      const error = await startGatehouseTestBackend({ externalAccess }).then(
-        () => {
-          throw new Error('expected start-up to fail');
-        },
-        (e: Error) => e,
-      );
-      const match = /GatehouseConfigError: ([\s\S]*?)(?:\n {2}Plugin '|$)/.exec(
-        error.message,
-      );
-      return match ? match[1] : error.message;
-    }
-
     it('cannot collide: a missing or nested prefix beside another prefix fails start-up', async () => {
       expect(
-        await startupError([
+        await startupErrorOf([
           entry({ subjectPrefix: 'github' }),
           entry({ audience: 'other' }),
           {

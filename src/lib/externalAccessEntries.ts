@@ -87,7 +87,7 @@ export function externalAccessLayout(config: Config): string[] {
 }
 
 /** One sentence per entry whose layout differs, naming the entry; empty if none. */
-export function layoutChanges(
+function layoutChanges(
   before: readonly string[],
   after: readonly string[],
 ): string[] {
@@ -111,9 +111,22 @@ export function layoutChanges(
   return changes;
 }
 
-/** Why a reload with layout changes is refused, for the log line. */
-export function restartNeeded(changes: readonly string[]): string {
-  return `${changes.join('; ')}. Backstage reads the list, each entry's type and its accessRestrictions only at start-up, so applying new options at these positions could put tokens behind other restrictions than their entry's: restart the backend to apply this change`;
+/**
+ * For a reload: refuses a config whose layout differs from the one Backstage
+ * read at start-up.
+ *
+ * @throws Error naming each entry that changed, and saying a restart is needed
+ */
+export function assertSameLayout(
+  startLayout: readonly string[],
+  config: Config,
+): void {
+  const changes = layoutChanges(startLayout, externalAccessLayout(config));
+  if (changes.length) {
+    throw new Error(
+      `${changes.join('; ')}. Backstage reads the list, each entry's type and its accessRestrictions only at start-up, so applying new options at these positions could put tokens behind other restrictions than their entry's: restart the backend to apply this change`,
+    );
+  }
 }
 
 /**

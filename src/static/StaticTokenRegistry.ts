@@ -6,11 +6,10 @@ import type {
 import type { Config } from '@backstage/config';
 import { promises as fs } from 'node:fs';
 import {
+  assertSameLayout,
   EntryBinder,
   externalAccessEntriesOfType,
   externalAccessLayout,
-  layoutChanges,
-  restartNeeded,
 } from '../lib/externalAccessEntries';
 import { fingerprintOfDigest, sha256Hex } from '../lib/tokenDigest';
 import { withDeadline } from '../lib/withDeadline';
@@ -325,13 +324,7 @@ export class StaticTokenRegistry {
     const keep = `gatehouse-static ignored a configuration change and keeps its ${this.#table.size} current token(s)`;
     let entries: Map<number, EntryState>;
     try {
-      const changes = layoutChanges(
-        this.#layout,
-        externalAccessLayout(this.#config),
-      );
-      if (changes.length) {
-        throw new Error(restartNeeded(changes));
-      }
+      assertSameLayout(this.#layout, this.#config);
       entries = readEntries(this.#config);
       await loadFiles(entries);
       const table = buildTable(entries);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import {
   GatehouseTestBackend,
   startGatehouseTestBackend,
+  startupErrorOf,
   testBackendConfig,
 } from '../testing/startGatehouseTestBackend';
 import { eventually, whoami } from '../testing/requests';
@@ -460,25 +461,9 @@ describe('gatehouse-static through a real backend', () => {
 });
 
 describe('gatehouse-static start-up validation', () => {
-  async function startupError(access: unknown[]): Promise<string> {
-    const error = await startGatehouseTestBackend({
-      externalAccess: access,
-    }).then(
-      () => {
-        throw new Error('expected start-up to fail');
-      },
-      (e: Error) => e,
-    );
-    // Backstage wraps the error once per plugin, in "Plugin 'x' startup failed; caused by ...".
-    const match = /GatehouseConfigError: ([\s\S]*?)(?:\n {2}Plugin '|$)/.exec(
-      error.message,
-    );
-    return match ? match[1] : error.message;
-  }
-
   it('fails for short, spaced or malformed tokens, naming the config path', async () => {
     expect(
-      await startupError([
+      await startupErrorOf([
         {
           type: 'gatehouse-static',
           options: { subject: 'a', token: 'too-short' },
@@ -504,7 +489,7 @@ describe('gatehouse-static start-up validation', () => {
 
   it('fails for a token or hash configured twice across entries', async () => {
     expect(
-      await startupError([
+      await startupErrorOf([
         {
           type: 'gatehouse-static',
           options: { subject: 'a', token: CI_TOKEN },
@@ -525,7 +510,7 @@ describe('gatehouse-static start-up validation', () => {
 
   it('fails for keys Backstage would ignore, which would leave a token unrestricted', async () => {
     expect(
-      await startupError([
+      await startupErrorOf([
         {
           type: 'gatehouse-static',
           options: { subject: 'a', token: CI_TOKEN },
@@ -564,7 +549,7 @@ describe('gatehouse-static start-up validation', () => {
 
   it('fails for subjects that imitate Backstage principals or hide characters', async () => {
     expect(
-      await startupError([
+      await startupErrorOf([
         {
           type: 'gatehouse-static',
           options: {
@@ -588,7 +573,7 @@ describe('gatehouse-static start-up validation', () => {
 
   it('fails for an unreadable tokensFile', async () => {
     expect(
-      await startupError([
+      await startupErrorOf([
         {
           type: 'gatehouse-static',
           options: { subject: 'a', tokensFile: '/nonexistent/tokens.yaml' },

@@ -74,3 +74,23 @@ export async function testBackendConfig(
     },
   } as JsonObject;
 }
+
+/**
+ * Starts a test backend that must fail to start, and returns Gatehouse's
+ * report: Backstage wraps the error once per plugin, in "Plugin 'x' startup
+ * failed; caused by ...".
+ */
+export async function startupErrorOf(
+  externalAccess: unknown[],
+): Promise<string> {
+  const error = await startGatehouseTestBackend({ externalAccess }).then(
+    () => {
+      throw new Error('expected start-up to fail');
+    },
+    (e: Error) => e,
+  );
+  const match = /GatehouseConfigError: ([\s\S]*?)(?:\n {2}Plugin '|$)/.exec(
+    error.message,
+  );
+  return match ? match[1] : error.message;
+}
