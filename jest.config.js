@@ -9,7 +9,13 @@ module.exports = {
   },
   transform: {
     '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }],
+    // ES-module-only dependencies, copied by jest.globalSetup.js.
+    '/esm-as-cjs/.+\\.js$': [
+      '@swc/jest',
+      { jsc: { target: 'es2022' }, module: { type: 'commonjs' } },
+    ],
   },
+  resolver: '<rootDir>/jest.resolver.js',
   // startTestBackend and real HTTP servers make these integration tests; a few
   // seconds each on a 2-core machine is normal.
   testTimeout: 30000,
