@@ -11,6 +11,7 @@ import { JwksRegistry, GATEHOUSE_JWKS_TYPE } from '../jwks/JwksRegistry';
 import { rejectionOfJoseError } from '../jwks/rejectionOfJoseError';
 import { EXTERNAL_ACCESS_KEY } from '../lib/externalAccessEntries';
 import { fingerprintOf, looksLikeJwt, sha256Hex } from '../lib/tokenDigest';
+import { MIN_TOKEN_LENGTH } from '../static/staticOptions';
 import {
   GATEHOUSE_STATIC_TYPE,
   StaticTokenRegistry,
@@ -300,6 +301,12 @@ export async function explainToken(
               outcome: 'rejected',
               reason: 'too_large',
               sentence: 'longer than any static token can be',
+            };
+          case 'not_a_token':
+            return {
+              outcome: 'rejected',
+              reason: 'unknown_token',
+              sentence: `shorter than any static token can be (${MIN_TOKEN_LENGTH} characters)`,
             };
           default:
             return {

@@ -17,6 +17,7 @@ import { validateExternalAccess } from '../config/validateExternalAccess';
 import { ExpiryNotices } from './ExpiryNotices';
 import {
   MAX_TOKEN_LENGTH,
+  MIN_TOKEN_LENGTH,
   parseStaticOptions,
   StaticEntryOptions,
   StaticTokenSpec,
@@ -47,7 +48,13 @@ export type StaticVerification =
   /** A token of another gatehouse-static entry, which will accept it in its turn. */
   | { result: 'elsewhere' }
   /** Longer than any configured token can be; not hashed. */
-  | { result: 'too_large' };
+  | { result: 'too_large' }
+  /**
+   * Shorter than any configured token can be: a WebSocket subprotocol name
+   * such as `mqtt` (Backstage 0.19 tries each offered subprotocol as a
+   * token), or garbage. Not hashed, not reported.
+   */
+  | { result: 'not_a_token' };
 
 interface EntryState {
   /** Position in `backend.auth.externalAccess`. */
@@ -192,6 +199,9 @@ export class StaticTokenRegistry {
   verify(token: string, entryIndex: number): StaticVerification {
     if (token.length > MAX_TOKEN_LENGTH) {
       return { result: 'too_large' };
+    }
+    if (token.length < MIN_TOKEN_LENGTH) {
+      return { result: 'not_a_token' };
     }
     const digest = this.#digestOf(token);
     const record = this.#table.get(digest);

@@ -26,3 +26,20 @@ export function createStaticToken(): string {
 export function hashStaticToken(token: string): string {
   return `sha256:${sha256Hex(token)}`;
 }
+
+/**
+ * Lower-case words joined by `.`, `-` or `+`: the shape of WebSocket
+ * subprotocol names (`graphql-transport-ws`, `sldp.softvelum.com`,
+ * `opcua+uajson`, `v12.stomp`, `wamp.2.json`). Backstage 0.19 authenticates WebSocket routes
+ * by trying each subprotocol a client offers as a token, so names sit beside
+ * the real token; an unknown value of this shape is not reported as a
+ * rejected token. Generated tokens (`gth_` and base64url), hex and UUID
+ * tokens never have it. One pass, no backtracking: the classes do not
+ * overlap.
+ */
+const SUBPROTOCOL_NAME = /^[a-z]+[0-9]*(?:[.+-](?:[a-z]+[0-9]*|[0-9]{1,2}))+$/;
+
+/** True for values shaped like a WebSocket subprotocol name rather than a secret. */
+export function looksLikeSubprotocolName(value: string): boolean {
+  return SUBPROTOCOL_NAME.test(value);
+}

@@ -6,6 +6,7 @@ import { AuthenticationError } from '@backstage/errors';
 import type { RejectionLog } from '../lib/RejectionLog';
 import { looksLikeJwt } from '../lib/tokenDigest';
 import type { TokenMetrics } from '../lib/tokenMetrics';
+import { looksLikeSubprotocolName } from './staticTokenFormat';
 import {
   GATEHOUSE_STATIC_TYPE,
   StaticTokenRegistry,
@@ -60,8 +61,13 @@ export function createStaticTokenHandler(options: {
         case 'unknown':
         case 'too_large':
           // Reported by one entry only, and not for JWTs, which are for the
-          // JWT handlers that come later in the list.
-          if (registry.isFirstEntry(entryIndex) && !looksLikeJwt(token)) {
+          // JWT handlers that come later in the list, nor for WebSocket
+          // subprotocol names offered beside a token.
+          if (
+            registry.isFirstEntry(entryIndex) &&
+            !looksLikeJwt(token) &&
+            !looksLikeSubprotocolName(token)
+          ) {
             const reason =
               verification.result === 'unknown' ? 'unknown_token' : 'too_large';
             rejections.record({
