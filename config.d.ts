@@ -61,6 +61,17 @@ export interface Config {
            */
           tokensFile?: string;
 
+          // the built-in `legacy` type
+
+          /**
+           * Not a Gatehouse option: the built-in `legacy` type's shared
+           * secret, declared here because Backstage merges this object with
+           * its own entry types, and `backstage-cli config:check --strict`
+           * would otherwise refuse `secret` on a `legacy` entry.
+           * @visibility secret
+           */
+          secret?: string;
+
           // gatehouse-jwks
 
           /** The JWKS URL; optional when `issuer` allows OIDC discovery. */

@@ -1,7 +1,7 @@
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/src', '<rootDir>/dev'],
+  roots: ['<rootDir>/src', '<rootDir>/dev', '<rootDir>/compat'],
   globalSetup: '<rootDir>/jest.globalSetup.js',
   // The package's own name, as the README's examples import it.
   moduleNameMapper: {

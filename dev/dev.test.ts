@@ -7,7 +7,7 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
@@ -27,6 +27,7 @@ import {
   tokenCommand,
   tokenRequestFields,
 } from './examples';
+import { freePort } from '../src/testing/freePort';
 
 const repoRoot = resolve(__dirname, '..');
 const EXAMPLE_ENTITIES = [
@@ -106,17 +107,6 @@ function acceptsConnections(url: string): Promise<boolean> {
       resolveConnect(true);
     });
     socket.once('error', () => resolveConnect(false));
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
   });
 }
 

@@ -57,4 +57,54 @@ describe('config.d.ts', () => {
       },
     });
   });
+
+  // What `backstage-cli config:check --strict` checks: the merged schema with
+  // undeclared properties refused and schema errors fatal.
+  const strictErrors = async (externalAccess: unknown[]) => {
+    const schema = await loadConfigSchema({
+      dependencies: ['@backstage/backend-defaults'],
+      packagePaths: [join(__dirname, '../package.json')],
+      noUndeclaredProperties: true,
+    });
+    try {
+      schema.process([
+        {
+          data: {
+            app: { baseUrl: 'http://localhost:3000' },
+            backend: {
+              baseUrl: 'http://localhost:7007',
+              database: { client: 'better-sqlite3', connection: ':memory:' },
+              auth: { externalAccess },
+            },
+          },
+          context: 'test',
+        },
+      ]);
+      return [];
+    } catch (error) {
+      return (error as { messages?: string[] }).messages ?? [String(error)];
+    }
+  };
+
+  it("leaves config:check --strict passing for Backstage's own entry types", async () => {
+    expect(
+      await strictErrors([
+        { type: 'static', options: { token: 'a'.repeat(24), subject: 's' } },
+        { type: 'jwks', options: { url: 'https://idp.example/jwks' } },
+        { type: 'legacy', options: { secret: 'c2VjcmV0', subject: 'l' } },
+      ]),
+    ).toEqual([]);
+  });
+
+  it("cannot make config:check --strict accept Gatehouse's types: Backstage's entry union is closed (README, Troubleshooting)", async () => {
+    const errors = await strictErrors([
+      {
+        type: 'gatehouse-static',
+        options: { subject: 'ci', token: 'b'.repeat(24) },
+      },
+    ]);
+    expect(errors.join('\n')).toContain(
+      'must be equal to constant { allowedValue=static } at /backend/auth/externalAccess/0/type',
+    );
+  });
 });

@@ -86,6 +86,21 @@ describe('documentation examples', () => {
     },
   );
 
+  // The files npm ships (package.json `files`, plus what npm always adds).
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  const shipped = (path: string) =>
+    ['README.md', 'LICENSE', 'package.json', ...pkg.files].some(
+      (entry: string) => path === entry || path.startsWith(`${entry}/`),
+    );
+  // Links to the repository's other files, which the registry's page of a
+  // shipped Markdown file can only reach by absolute URL.
+  const repoUrl = pkg.repository.url
+    .replace(/^git\+/, '')
+    .replace(/\.git$/, '');
+  const repoLink = new RegExp(
+    `^${repoUrl.replace(/[.]/g, '\\.')}/(?:blob|tree)/main/(.+)$`,
+  );
+
   it.each([
     'README.md',
     'SECURITY.md',
@@ -93,17 +108,25 @@ describe('documentation examples', () => {
     'CHANGELOG.md',
     'replicas/README.md',
     'dev/identityProvider/README.md',
-  ])('every relative link in %s names a file of the repository', file => {
+    'packaging/README.md',
+  ])('every link of %s to the repository names one of its files', file => {
     const markdown = readFileSync(join(ROOT, file), 'utf8');
     const targets = [...markdown.matchAll(/\]\(([^)\s]+)\)/g)]
       .map(m => m[1].split('#')[0])
-      .filter(target => target && !/^[a-z]+:/i.test(target));
+      .filter(
+        target =>
+          target && (!/^[a-z]+:/i.test(target) || repoLink.test(target)),
+      );
     for (const target of targets) {
-      expect([
+      const path = repoLink.exec(target)?.[1] ?? join(dirname(file), target);
+      const relativeFromShippedFile = shipped(file) && !repoLink.test(target);
+      expect({
         file,
         target,
-        existsSync(join(ROOT, dirname(file), target)),
-      ]).toEqual([file, target, true]);
+        exists: existsSync(join(ROOT, path)),
+        // A relative link from a shipped file must reach a shipped file.
+        reachableOnTheRegistry: !relativeFromShippedFile || shipped(path),
+      }).toEqual({ file, target, exists: true, reachableOnTheRegistry: true });
     }
   });
 

@@ -143,11 +143,17 @@ describe('security battery', () => {
         status: 401,
       });
     }
-    // 100 KB never reaches Backstage: Node's HTTP parser refuses headers over 16 KiB.
+    // 100 KB never reaches Backstage: Node's HTTP parser refuses headers over
+    // 16 KiB. Node 20 and 22 answer 431; Node 24 answers 431 and closes the
+    // socket while the client is still sending, so the client may see a reset.
     const huge = await request(backend.server)
       .get('/api/demo/whoami')
-      .set('Authorization', `Bearer ${'a'.repeat(100_000)}`);
-    expect(huge.status).toBe(431);
+      .set('Authorization', `Bearer ${'a'.repeat(100_000)}`)
+      .then(
+        response => response.status,
+        (error: NodeJS.ErrnoException) => error.code,
+      );
+    expect([431, 'ECONNRESET', 'EPIPE']).toContain(huge);
   });
 
   it('answers fuzzed bytes and mutated valid tokens with 401, never 200 or 5xx', async () => {

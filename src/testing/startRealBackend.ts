@@ -6,19 +6,10 @@ import {
 } from '@backstage/backend-plugin-api';
 import { mockServices } from '@backstage/backend-test-utils';
 import type { JsonObject } from '@backstage/types';
-import { createServer } from 'node:net';
 import gatehouse from '../index';
 import { CapturedLogs } from './CapturedLogs';
+import { freePort } from './freePort';
 import { staticPluginKeyStoreConfig } from './pluginKeyStore';
-
-/** A free port on 127.0.0.1, for a backend that has to be told its port. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise(resolve => server.close(resolve));
-  return port;
-}
 
 /**
  * A backend made by `createBackend()` with every default service of the

@@ -1,0 +1,221 @@
+/**
+ * The adopter test: Gatehouse as a new user installs it. `npm pack` of the
+ * checkout goes into a scratch backend shaped like create-app's
+ * `packages/backend` on the current Backstage release line, which is started
+ * as its own process and called over HTTP. Not a Jest test (it installs a
+ * backend from the registry): `npm run test:packaging` runs it with node:test.
+ *
+ * Environment: PACKAGING_WORK_DIR (default: a temp dir, removed afterwards).
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { stringify } from 'yaml';
+import { CURRENT_LINE, NODE_LINES, versionsOn } from '../compat/releaseLines';
+import { freePort } from '../src/testing/freePort';
+import {
+  BACKEND_PLUGINS,
+  backendIndexTs,
+  GATEHOUSE_FROM_PACKAGE,
+} from './adopterBackend';
+import { BackendProcess, startBackendProcess } from './backendProcess';
+import {
+  installedCopies,
+  npm,
+  packTarball,
+  PACKAGE_NAME,
+  readmeInstallCommand,
+  writeFiles,
+} from './scratchInstall';
+import {
+  CheckTokens,
+  createTokenWithCli,
+  externalAccessFor,
+  leakedPiece,
+  runTokenChecks,
+  secretsIn,
+  startKeySet,
+} from './tokenChecks';
+
+const work =
+  process.env.PACKAGING_WORK_DIR ??
+  mkdtempSync(join(tmpdir(), 'gatehouse-adopter-'));
+const backendDir = join(work, 'packages', 'backend');
+
+/** better-sqlite3's major for the Node.js line running this test. */
+function betterSqlite3Range(): string {
+  const major = process.versions.node.split('.')[0];
+  return (
+    NODE_LINES.find(node => node.line === major)?.betterSqlite3 ?? '^12.0.0'
+  );
+}
+
+describe(`an adopter's backend on backend-defaults ${CURRENT_LINE.line}`, () => {
+  let tarball: string;
+  let backend: BackendProcess;
+  let tokens: CheckTokens;
+  let keySet: Awaited<ReturnType<typeof startKeySet>>;
+
+  before(async () => {
+    tarball = packTarball(join(work, 'pack'));
+    writeFiles(backendDir, {
+      'package.json': `${JSON.stringify(
+        {
+          name: 'backend',
+          version: '0.0.0',
+          private: true,
+          backstage: { role: 'backend' },
+          dependencies: {
+            ...versionsOn(CURRENT_LINE, BACKEND_PLUGINS),
+            'better-sqlite3': betterSqlite3Range(),
+          },
+        },
+        null,
+        2,
+      )}\n`,
+      'src/index.ts': backendIndexTs(GATEHOUSE_FROM_PACKAGE),
+    });
+    // The backend first, then Gatehouse added to it with the README's
+    // command, run from the Backstage root.
+    npm(backendDir, ['install']);
+    mkdirSync(join(backendDir, 'vendor'), { recursive: true });
+    copyFileSync(tarball, join(backendDir, 'vendor', basename(tarball)));
+    execFileSync(
+      'bash',
+      ['-euc', readmeInstallCommand('npm install ./vendor/')],
+      {
+        cwd: work,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+
+    const reader = createTokenWithCli(backendDir, 'ci-reader');
+    const admin = createTokenWithCli(backendDir, 'ci-admin');
+    keySet = await startKeySet();
+    tokens = {
+      reader: reader.token,
+      admin: admin.token,
+      jwt: await keySet.sign({ sub: 'deploy-bot' }),
+    };
+
+    const port = await freePort();
+    writeFileSync(
+      join(backendDir, 'app-config.yaml'),
+      stringify({
+        app: { baseUrl: 'http://localhost:3000' },
+        backend: {
+          baseUrl: `http://127.0.0.1:${port}`,
+          listen: { host: '127.0.0.1', port },
+          database: { client: 'better-sqlite3', connection: ':memory:' },
+          auth: {
+            externalAccess: externalAccessFor({
+              readerToken: reader.token,
+              adminHash: admin.hash,
+              keySet,
+            }),
+          },
+        },
+        auth: { providers: { guest: {} } },
+      }),
+    );
+    backend = await startBackendProcess({
+      cwd: backendDir,
+      // What `backstage-cli package start` does for a backend, without the
+      // CLI's watch mode: TypeScript run in place.
+      args: ['--import', require.resolve('tsx'), 'src/index.ts'],
+      port,
+    });
+  });
+
+  after(async () => {
+    await backend?.stop();
+    await keySet?.close();
+    if (!process.env.PACKAGING_WORK_DIR) {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+
+  it('installs exactly one copy of @backstage/backend-defaults', () => {
+    const copies = installedCopies(backendDir, '@backstage/backend-defaults');
+    assert.deepEqual(
+      copies.map(
+        copy =>
+          `${copy.location}@${copy.version.split('.').slice(0, 2).join('.')}`,
+      ),
+      [`node_modules/@backstage/backend-defaults@${CURRENT_LINE.line}`],
+    );
+    for (const name of [
+      '@backstage/backend-plugin-api',
+      '@backstage/plugin-permission-node',
+    ]) {
+      assert.equal(installedCopies(backendDir, name).length, 1, name);
+    }
+  });
+
+  it('has no install scripts and nothing test-only in the tarball', () => {
+    const installed = JSON.parse(
+      readFileSync(
+        join(backendDir, 'node_modules', PACKAGE_NAME, 'package.json'),
+        'utf8',
+      ),
+    );
+    assert.deepEqual(
+      Object.keys(installed.scripts ?? {}).filter(name =>
+        ['preinstall', 'install', 'postinstall', 'prepare'].includes(name),
+      ),
+      [],
+    );
+    const files = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean)
+      .map(file => file.replace(/^package\//, ''));
+    for (const required of [
+      'LICENSE',
+      'README.md',
+      'CHANGELOG.md',
+      'SECURITY.md',
+      'config.d.ts',
+      'dist/index.js',
+      'dist/index.d.ts',
+      'bin/gatehouse',
+    ]) {
+      assert.ok(files.includes(required), `the tarball has ${required}`);
+    }
+    assert.deepEqual(
+      files.filter(file =>
+        /^dist\/(security|testing)\/|\.test\.|^src\//.test(file),
+      ),
+      [],
+    );
+    // Source maps carry their sources (the TypeScript is not shipped).
+    const map = JSON.parse(
+      readFileSync(
+        join(backendDir, 'node_modules', PACKAGE_NAME, 'dist', 'index.js.map'),
+        'utf8',
+      ),
+    );
+    assert.equal(map.sourcesContent?.length, map.sources.length);
+  });
+
+  it('lets each token do what its restrictions say, and no more', async () => {
+    const { expected, actual } = await runTokenChecks(backend.baseUrl, tokens);
+    assert.deepEqual(actual, expected);
+  });
+
+  it('logs that Gatehouse is loaded, audits denials, and logs no token', () => {
+    const output = backend.output();
+    assert.match(output, /gatehouse-static loaded 2 token\(s\) for 2 entries/);
+    assert.match(output, /access-restriction-denial/);
+    assert.equal(leakedPiece(output, secretsIn(tokens)), undefined);
+  });
+});

@@ -1,0 +1,94 @@
+/** How a backend adds Gatehouse: its imports and its lines after `createBackend()`. */
+export interface GatehouseInstall {
+  imports: string;
+  add: string;
+}
+
+/**
+ * The index.ts of a scratch backend shaped like `@backstage/create-app`'s
+ * `packages/backend`, trimmed to the plugins installed here, with Gatehouse.
+ */
+export const backendIndexTs = (
+  gatehouse: GatehouseInstall,
+) => `${gatehouse.imports}import { createBackend } from '@backstage/backend-defaults';
+
+const backend = createBackend();
+
+${gatehouse.add}
+
+backend.add(import('@backstage/plugin-proxy-backend'));
+
+// scaffolder plugin
+backend.add(import('@backstage/plugin-scaffolder-backend'));
+
+// auth plugin
+backend.add(import('@backstage/plugin-auth-backend'));
+backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
+
+// catalog plugin
+backend.add(import('@backstage/plugin-catalog-backend'));
+backend.add(
+  import('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'),
+);
+
+// permission plugin
+backend.add(import('@backstage/plugin-permission-backend'));
+backend.add(
+  import('@backstage/plugin-permission-backend-module-allow-all-policy'),
+);
+
+// search plugin, with the in-memory engine and the catalog collator
+backend.add(import('@backstage/plugin-search-backend'));
+backend.add(import('@backstage/plugin-search-backend-module-catalog'));
+
+backend.start();
+`;
+
+/** Gatehouse added the way the README says. */
+export const GATEHOUSE_FROM_PACKAGE: GatehouseInstall = {
+  imports: '',
+  add: `// Gatehouse, as its README says.
+backend.add(import('@gatehouse/backstage-plugin-gatehouse-backend-module'));
+`,
+};
+
+/** The plugins of backendIndexTs, besides Gatehouse. */
+export const BACKEND_PLUGINS = [
+  '@backstage/backend-defaults',
+  '@backstage/config',
+  '@backstage/plugin-auth-backend',
+  '@backstage/plugin-auth-backend-module-guest-provider',
+  '@backstage/plugin-catalog-backend',
+  '@backstage/plugin-catalog-backend-module-scaffolder-entity-model',
+  '@backstage/plugin-permission-backend',
+  '@backstage/plugin-permission-backend-module-allow-all-policy',
+  '@backstage/plugin-permission-common',
+  '@backstage/plugin-permission-node',
+  '@backstage/plugin-proxy-backend',
+  '@backstage/plugin-scaffolder-backend',
+  '@backstage/plugin-search-backend',
+  '@backstage/plugin-search-backend-module-catalog',
+  '@backstage/plugin-search-backend-node',
+];
+
+/**
+ * Gatehouse as a dynamic plugin, loaded the way Red Hat Developer Hub loads
+ * them (its packages/backend/src/index.ts): from the directory config
+ * `dynamicPlugins.rootDirectory` names.
+ */
+export const GATEHOUSE_AS_DYNAMIC_PLUGIN: GatehouseInstall = {
+  imports: `import { join } from 'node:path';
+import {
+  CommonJSModuleLoader,
+  dynamicPluginsFeatureLoader,
+} from '@backstage/backend-dynamic-feature-service';
+`,
+  add: `// Dynamic plugins, as Red Hat Developer Hub loads them.
+backend.add(
+  dynamicPluginsFeatureLoader({
+    schemaLocator: () => join('dist', 'configSchema.json'),
+    moduleLoader: logger => new CommonJSModuleLoader({ logger }),
+  }),
+);
+`,
+};

@@ -1,0 +1,259 @@
+import { execFileSync } from 'node:child_process';
+import { createServer, Server } from 'node:http';
+import { join } from 'node:path';
+import { SignJWT, exportJWK, generateKeyPair } from 'jose';
+import { freePort } from '../src/testing/freePort';
+
+/** A token made by the installed package's own CLI, with its hash. */
+export function createTokenWithCli(
+  dir: string,
+  subject: string,
+  command = join('node_modules', '.bin', 'gatehouse'),
+): { token: string; hash: string } {
+  return JSON.parse(
+    execFileSync(
+      join(dir, command),
+      ['token', 'create', '--subject', subject, '--json'],
+      { cwd: dir, encoding: 'utf8' },
+    ),
+  );
+}
+
+/**
+ * A stand-in identity provider: a key set on loopback and JWTs signed with
+ * its key, for a `gatehouse-jwks` entry with `url`.
+ */
+export async function startKeySet(): Promise<{
+  url: string;
+  issuer: string;
+  sign(claims: Record<string, unknown>): Promise<string>;
+  close(): Promise<void>;
+}> {
+  const { privateKey, publicKey } = await generateKeyPair('ES256');
+  const jwk = { ...(await exportJWK(publicKey)), kid: 'ci-1', alg: 'ES256' };
+  const server: Server = createServer((_request, response) => {
+    response.setHeader('content-type', 'application/json');
+    response.end(JSON.stringify({ keys: [jwk] }));
+  });
+  const port = await freePort();
+  await new Promise<void>(resolve => server.listen(port, '127.0.0.1', resolve));
+  const issuer = 'https://ci.example.test';
+  return {
+    url: `http://127.0.0.1:${port}/jwks.json`,
+    issuer,
+    sign: claims =>
+      new SignJWT(claims)
+        .setProtectedHeader({ alg: 'ES256', kid: 'ci-1', typ: 'JWT' })
+        .setIssuer(issuer)
+        .setAudience('backstage-api')
+        .setIssuedAt()
+        .setExpirationTime('10m')
+        .sign(privateKey),
+    close: () => new Promise(resolve => server.close(() => resolve())),
+  };
+}
+
+/** The credentials the checks use; `reader` may read the catalog only. */
+export interface CheckTokens {
+  reader: string;
+  admin: string;
+  jwt: string;
+}
+
+/**
+ * The externalAccess entries behind `CheckTokens`: a restricted plain
+ * token, an unrestricted hashed one, and JWTs from `keySet`.
+ */
+export function externalAccessFor(options: {
+  readerToken: string;
+  adminHash: string;
+  keySet: { url: string; issuer: string };
+}): unknown[] {
+  return [
+    {
+      type: 'gatehouse-static',
+      options: { subject: 'ci-reader', token: options.readerToken },
+      accessRestrictions: [
+        { plugin: 'catalog', permissionAttribute: { action: ['read'] } },
+      ],
+    },
+    {
+      type: 'gatehouse-static',
+      options: { subject: 'ci-admin', tokens: [{ hash: options.adminHash }] },
+    },
+    {
+      type: 'gatehouse-jwks',
+      options: {
+        url: options.keySet.url,
+        issuer: options.keySet.issuer,
+        audience: 'backstage-api',
+        subjectPrefix: 'ci',
+      },
+    },
+  ];
+}
+
+interface Probe {
+  what: string;
+  method: 'GET' | 'POST';
+  path: string;
+  body?: unknown;
+  token?: string;
+  expected: number;
+}
+
+/** Plugins besides the catalog that backendIndexTs installs, and a request to each. */
+const OTHER_PLUGINS = [
+  { plugin: 'scaffolder', method: 'GET', path: '/api/scaffolder/v2/actions' },
+  { plugin: 'search', method: 'GET', path: '/api/search/query?term=service' },
+] as const;
+
+/**
+ * Sends every check to a backend of backendIndexTs and returns, per check,
+ * what it expected and what it got, for one `deepStrictEqual`.
+ */
+export async function runTokenChecks(
+  baseUrl: string,
+  tokens: CheckTokens,
+): Promise<{ expected: string[]; actual: string[] }> {
+  // A catalog write (catalog.location.create). The location is stored at
+  // once; the catalog reads it later, in the background.
+  const registerLocation = {
+    method: 'POST' as const,
+    path: '/api/catalog/locations',
+    body: {
+      type: 'url',
+      target: 'https://example.com/catalog-info.yaml',
+    },
+  };
+  const probes: Probe[] = [
+    {
+      what: 'reader reads the catalog',
+      method: 'GET',
+      path: '/api/catalog/entities',
+      token: tokens.reader,
+      expected: 200,
+    },
+    {
+      what: 'reader writes to the catalog',
+      ...registerLocation,
+      token: tokens.reader,
+      expected: 403,
+    },
+    ...OTHER_PLUGINS.map(request => ({
+      ...request,
+      what: `reader calls ${request.plugin}`,
+      token: tokens.reader,
+      expected: 403,
+    })),
+    {
+      what: 'admin reads the catalog',
+      method: 'GET',
+      path: '/api/catalog/entities',
+      token: tokens.admin,
+      expected: 200,
+    },
+    {
+      what: 'admin writes to the catalog',
+      ...registerLocation,
+      token: tokens.admin,
+      expected: 201,
+    },
+    ...OTHER_PLUGINS.map(request => ({
+      ...request,
+      what: `admin calls ${request.plugin}`,
+      token: tokens.admin,
+      expected: 200,
+    })),
+    {
+      what: 'JWT reads the catalog',
+      method: 'GET',
+      path: '/api/catalog/entities?filter=kind=component',
+      token: tokens.jwt,
+      expected: 200,
+    },
+    ...OTHER_PLUGINS.map(request => ({
+      ...request,
+      what: `JWT calls ${request.plugin}`,
+      token: tokens.jwt,
+      expected: 200,
+    })),
+    {
+      what: 'no token',
+      method: 'GET',
+      path: '/api/catalog/entities',
+      expected: 401,
+    },
+    {
+      what: 'a wrong token',
+      method: 'GET',
+      path: '/api/catalog/entities',
+      token: WRONG_TOKEN,
+      expected: 401,
+    },
+    {
+      what: 'a wrong token on a write',
+      ...registerLocation,
+      token: WRONG_TOKEN,
+      expected: 401,
+    },
+    {
+      what: 'the reader token with one character changed',
+      method: 'GET',
+      path: '/api/catalog/entities',
+      token: `${tokens.reader.slice(0, -1)}${tokens.reader.endsWith('A') ? 'B' : 'A'}`,
+      expected: 401,
+    },
+  ];
+  const expected: string[] = [];
+  const actual: string[] = [];
+  for (const probe of probes) {
+    const response = await fetch(`${baseUrl}${probe.path}`, {
+      method: probe.method,
+      headers: {
+        ...(probe.token ? { authorization: `Bearer ${probe.token}` } : {}),
+        ...(probe.body ? { 'content-type': 'application/json' } : {}),
+      },
+      body: probe.body ? JSON.stringify(probe.body) : undefined,
+    });
+    const text = await response.text();
+    expected.push(`${probe.what}: ${probe.expected}`);
+    actual.push(
+      `${probe.what}: ${response.status}${
+        response.status === probe.expected ? '' : ` ${text.slice(0, 300)}`
+      }`,
+    );
+  }
+  return { expected, actual };
+}
+
+/** A well-formed token no entry has. */
+export const WRONG_TOKEN = 'gth_this_token_is_not_configured_anywhere_0000';
+
+/**
+ * The secret parts of every credential the checks sent (a JWT's signature,
+ * which its header and payload cannot be used without), to look for in the
+ * backend's log.
+ */
+export function secretsIn(tokens: CheckTokens): string[] {
+  return [tokens.reader, tokens.admin, tokens.jwt.split('.')[2], WRONG_TOKEN];
+}
+
+/**
+ * The first 16-character piece of any of `secrets` found in `text`: a log
+ * line may not hold even part of a token.
+ */
+export function leakedPiece(
+  text: string,
+  secrets: string[],
+): string | undefined {
+  for (const secret of secrets) {
+    for (let i = 0; i + 16 <= secret.length; i += 1) {
+      const piece = secret.slice(i, i + 16);
+      if (text.includes(piece)) {
+        return piece;
+      }
+    }
+  }
+  return undefined;
+}
