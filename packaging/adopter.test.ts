@@ -8,7 +8,7 @@
  * Environment: PACKAGING_WORK_DIR (default: a temp dir, removed afterwards).
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import {
   copyFileSync,
   mkdirSync,
@@ -205,6 +205,15 @@ describe(`an adopter's backend on backend-defaults ${CURRENT_LINE.line}`, () => 
       ),
     );
     assert.equal(map.sourcesContent?.length, map.sources.length);
+  });
+
+  it("passes the README's config check, strict", () => {
+    const result = spawnSync(
+      join(backendDir, 'node_modules', '.bin', 'gatehouse'),
+      ['config-check', '--strict', '--config', 'app-config.yaml'],
+      { cwd: backendDir, encoding: 'utf8' },
+    );
+    assert.equal(result.status, 0, `${result.stdout}${result.stderr}`);
   });
 
   it('lets each token do what its restrictions say, and no more', async () => {

@@ -1,3 +1,4 @@
+import type { JsonObject } from '@backstage/types';
 import { loadConfigSchema } from '@backstage/config-loader';
 import { join } from 'node:path';
 
@@ -60,7 +61,7 @@ describe('config.d.ts', () => {
 
   // What `backstage-cli config:check --strict` checks: the merged schema with
   // undeclared properties refused and schema errors fatal.
-  const strictErrors = async (externalAccess: unknown[]) => {
+  const strictErrors = async (externalAccess: JsonObject[]) => {
     const schema = await loadConfigSchema({
       dependencies: ['@backstage/backend-defaults'],
       packagePaths: [join(__dirname, '../package.json')],

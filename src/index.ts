@@ -12,11 +12,17 @@
  * @packageDocumentation
  */
 
-import { createBackendFeatureLoader } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createBackendFeatureLoader,
+} from '@backstage/backend-plugin-api';
 import { externalAudienceTokenServiceFactory } from './externalTokens/externalAudienceTokenServiceRef';
 import { gatehouseJwksTokenHandlerServiceFactory } from './jwks/jwksTokenHandlerServiceFactory';
 import { pluginRequestServiceFactory } from './pluginRequest/pluginRequestServiceRef';
-import { gatehousePermissionsServiceFactory } from './restrictions/restrictedPermissionsServiceFactory';
+import {
+  createGatehousePermissionsServiceFactory,
+  PERMISSIONS_NOT_IN_USE,
+} from './restrictions/restrictedPermissionsServiceFactory';
 import { gatehouseStaticTokenHandlerServiceFactory } from './static/staticTokenHandlerServiceFactory';
 
 /**
@@ -26,11 +32,26 @@ import { gatehouseStaticTokenHandlerServiceFactory } from './static/staticTokenH
  * @public
  */
 const gatehouse = createBackendFeatureLoader({
-  loader() {
+  deps: {
+    rootLogger: coreServices.rootLogger,
+    rootLifecycle: coreServices.rootLifecycle,
+  },
+  loader({ rootLogger, rootLifecycle }) {
+    // A factory the backend adds itself wins over one from a feature loader:
+    // Red Hat Developer Hub adds its own coreServices.permissions unless
+    // ENABLE_CORE_PERMISSIONS_OVERRIDE is true. Nothing fails then, so say it.
+    let permissionsInUse = false;
+    rootLifecycle.addStartupHook(() => {
+      if (!permissionsInUse) {
+        rootLogger.child({ service: 'gatehouse' }).warn(PERMISSIONS_NOT_IN_USE);
+      }
+    });
     return [
       gatehouseStaticTokenHandlerServiceFactory,
       gatehouseJwksTokenHandlerServiceFactory,
-      gatehousePermissionsServiceFactory,
+      createGatehousePermissionsServiceFactory(() => {
+        permissionsInUse = true;
+      }),
       pluginRequestServiceFactory,
       externalAudienceTokenServiceFactory,
     ];

@@ -1,11 +1,12 @@
 import { CliIo, CliUsageError, processIo } from './io';
+import { configCheckCommand, CONFIG_CHECK_USAGE } from './configCheckCommand';
 import { explainCommand, EXPLAIN_USAGE } from './explainCommand';
 import { tokenCreate, tokenHash, TOKEN_USAGE } from './tokenCommands';
 import { vaultConfigCommand, VAULT_CONFIG_USAGE } from './vaultConfigCommand';
 
 const USAGE = `gatehouse: tools for Gatehouse, service-to-service auth for Backstage
 
-${TOKEN_USAGE}${EXPLAIN_USAGE}${VAULT_CONFIG_USAGE}`;
+${TOKEN_USAGE}${EXPLAIN_USAGE}${CONFIG_CHECK_USAGE}${VAULT_CONFIG_USAGE}`;
 
 /** Runs the `gatehouse` command; resolves to the process exit code. */
 export async function main(
@@ -16,6 +17,9 @@ export async function main(
   try {
     if (group === 'explain') {
       return await explainCommand(argv.slice(1), io);
+    }
+    if (group === 'config-check') {
+      return await configCheckCommand(argv.slice(1), io);
     }
     if (group === 'vault-config') {
       return await vaultConfigCommand(argv.slice(1), io);
