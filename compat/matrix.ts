@@ -5,7 +5,8 @@
  *
  *   COMPAT_ONLY='0.18@22,0.19@24'   only these cells (line@node)
  *   COMPAT_SKIP_PRIMARY_NODE=20     skip a cell the main test run covers
- *   COMPAT_WORK_DIR=/tmp/...        where the copies go (default: a temp dir)
+ *   COMPAT_WORK_DIR=/tmp/...        where the copies go, kept afterwards
+ *                                   (default: a temp dir; copies removed)
  *
  * Prints a table of the cells and exits 1 if any failed.
  */
@@ -150,6 +151,11 @@ function main() {
       if (status !== 0) {
         process.stderr.write(`${output.slice(-20000)}\n`);
       }
+    }
+    // A copy with its install is about 1 GB; the better-sqlite3 builds
+    // (small) stay for the next run.
+    if (!process.env.COMPAT_WORK_DIR) {
+      rmSync(dir, { recursive: true, force: true });
     }
   }
 

@@ -17,7 +17,7 @@ export interface ReleaseLine {
   line: string;
   /** The line the repository's own devDependencies and lockfile are on. */
   primary?: boolean;
-  /** Exact versions for this line, replacing devDependencies of the same name. */
+  /** Exact versions for this line, replacing (dev)dependencies of the same name. */
   packages: Record<string, string>;
   /** npm `overrides` this line needs in a development install. */
   overrides?: Record<string, unknown>;

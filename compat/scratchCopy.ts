@@ -38,7 +38,7 @@ export function copyCheckout(dir: string): void {
 
 /**
  * Puts the copy's development install on a release line: its package
- * versions replace the devDependencies of the same name, its overrides
+ * versions replace the dependencies or devDependencies of the same name, its overrides
  * replace the root's, and the lockfile goes unless the line is the primary
  * one (the lockfile pins that one).
  */
@@ -46,7 +46,10 @@ export function pinReleaseLine(dir: string, line: ReleaseLine): void {
   const path = join(dir, 'package.json');
   const pkg = JSON.parse(readFileSync(path, 'utf8'));
   for (const [name, version] of Object.entries(line.packages)) {
-    pkg.devDependencies[name] = version;
+    const declared = pkg.dependencies[name]
+      ? 'dependencies'
+      : 'devDependencies';
+    pkg[declared][name] = version;
   }
   pkg.overrides = line.overrides ?? {};
   // The matrix links a better-sqlite3 built for each Node.js release
