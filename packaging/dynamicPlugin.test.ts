@@ -140,16 +140,22 @@ describe(`Gatehouse as an RHDH dynamic plugin, on backend-defaults ${HOST_LINE.l
         dynamicPlugins: { rootDirectory: 'dynamic-plugins-root' },
       }),
     });
-    // RHDH's image has the directory; the installer expects it.
-    mkdirSync(join(hostDir, 'dynamic-plugins-root'), { recursive: true });
-    execFileSync(
+    // An empty directory, as in a new RHDH pod (the installer skips a plugin
+    // it finds installed with the same config).
+    rmSync(join(hostDir, 'dynamic-plugins-root'), {
+      recursive: true,
+      force: true,
+    });
+    mkdirSync(join(hostDir, 'dynamic-plugins-root'));
+    const installed = execFileSync(
       '/usr/bin/python3',
       [
         join(ROOT, 'packaging', 'rhdh', 'run-installer.py'),
         'dynamic-plugins-root',
       ],
-      { cwd: hostDir, stdio: ['ignore', 'pipe', 'inherit'] },
+      { cwd: hostDir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
     );
+    assert.match(installed, /Successfully installed dynamic plugin/, installed);
 
     backend = await startBackendProcess({
       cwd: hostDir,

@@ -44,7 +44,11 @@ npm pkg delete devDependencies overrides
 # The CLI copies ./yarn.lock into the export and runs `yarn install
 # --production` there; yarn 1 installs no peer dependencies, so no Backstage
 # package is bundled.
-printf 'registry "%s"\n' "${npm_config_registry:-https://registry.npmjs.org}" >.yarnrc
+# yarn 1 refuses any package whose `engines` does not match the running Node.js
+# (ts-json-schema-generator, deep in config-loader, asks for Node.js 22),
+# where npm and RHDH only warn; the CLI's own install reads this file too.
+printf 'registry "%s"\n--ignore-engines true\n' \
+  "${npm_config_registry:-https://registry.npmjs.org}" >.yarnrc
 yarn install --ignore-scripts --non-interactive --no-progress --silent
 # --no-build: dist/ is in the tarball already (the CLI's build would run
 # `npm run build`, which needs the sources). NODE_PATH: the peers, for the

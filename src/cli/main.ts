@@ -1,3 +1,4 @@
+import { boundText, escapeUnsafe } from '../lib/untrustedText';
 import { CliIo, CliUsageError, processIo } from './io';
 import { configCheckCommand, CONFIG_CHECK_USAGE } from './configCheckCommand';
 import { explainCommand, EXPLAIN_USAGE } from './explainCommand';
@@ -15,6 +16,15 @@ export async function main(
 ): Promise<number> {
   const [group, command, ...rest] = argv;
   try {
+    if (
+      group === undefined ||
+      group === 'help' ||
+      argv.includes('--help') ||
+      argv.includes('-h')
+    ) {
+      io.stdout.write(USAGE);
+      return 0;
+    }
     if (group === 'explain') {
       return await explainCommand(argv.slice(1), io);
     }
@@ -30,25 +40,24 @@ export async function main(
     if (group === 'token' && command === 'hash') {
       return await tokenHash(rest, io);
     }
-    if (
-      group === undefined ||
-      group === 'help' ||
-      group === '--help' ||
-      group === '-h'
-    ) {
-      io.stdout.write(USAGE);
-      return 0;
-    }
-    throw new CliUsageError(`Unknown command '${argv.join(' ')}'`);
+    // Only the command's words: a mistyped command may be followed by a token.
+    const words = group === 'token' && command ? `token ${command}` : group;
+    throw new CliUsageError(
+      `Unknown command '${escapeUnsafe(boundText(words, 40))}'`,
+    );
   } catch (error) {
     // parseArgs reports unknown options as TypeErrors with a code.
     if (
       error instanceof CliUsageError ||
       (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
     ) {
-      const usage =
-        (error as CliUsageError).showUsage === false ? '' : `\n${USAGE}`;
-      io.stderr.write(`gatehouse: ${(error as Error).message}\n${usage}`);
+      // One line (a config report may add its own lines), then where the
+      // usage is: the whole usage text buried the message.
+      const hint =
+        (error as CliUsageError).showUsage === false
+          ? ''
+          : "Run 'gatehouse --help' for the commands and their options.\n";
+      io.stderr.write(`gatehouse: ${(error as Error).message}\n${hint}`);
       return 2;
     }
     throw error;

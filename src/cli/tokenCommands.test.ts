@@ -80,7 +80,21 @@ describe('gatehouse token', () => {
       gatehouse(['token', 'create', '--subject', 'has space']).stderr,
     ).toContain('subject: must be a non-empty string without white space');
     expect(gatehouse(['token', 'create', '--bogus']).status).toBe(2);
-    expect(gatehouse(['nonsense']).status).toBe(2);
+    const unknown = gatehouse(['nonsense']);
+    expect(unknown.status).toBe(2);
+    // One line and a hint, not the whole usage text.
+    expect(unknown.stderr).toBe(
+      "gatehouse: Unknown command 'nonsense'\nRun 'gatehouse --help' for the commands and their options.\n",
+    );
+    const misspelt = gatehouse([
+      'explian',
+      'gth_secret_token_after_a_typo_0001',
+    ]);
+    expect(misspelt.stderr).toContain("Unknown command 'explian'");
+    expect(misspelt.stderr).not.toContain('gth_secret_token_after_a_typo_0001');
     expect(gatehouse([]).stdout).toContain('gatehouse token create');
+    expect(gatehouse(['explain', '--help']).stdout).toContain(
+      'gatehouse explain --config',
+    );
   });
 });
