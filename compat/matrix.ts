@@ -102,7 +102,7 @@ function main() {
   const only = process.env.COMPAT_ONLY?.split(',').filter(Boolean);
   const skipPrimaryNode = process.env.COMPAT_SKIP_PRIMARY_NODE;
   const work =
-    process.env.COMPAT_WORK_DIR ?? join(tmpdir(), 'gatehouse-compat');
+    process.env.COMPAT_WORK_DIR || join(tmpdir(), 'gatehouse-compat');
   const results: CellResult[] = [];
 
   for (const line of RELEASE_LINES) {

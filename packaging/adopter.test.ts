@@ -21,11 +21,12 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
-import { CURRENT_LINE, NODE_LINES, versionsOn } from '../compat/releaseLines';
+import { CURRENT_LINE, versionsOn } from '../compat/releaseLines';
 import { freePort } from '../src/testing/freePort';
 import {
   BACKEND_PLUGINS,
   backendIndexTs,
+  betterSqlite3Range,
   GATEHOUSE_FROM_PACKAGE,
 } from './adopterBackend';
 import { BackendProcess, startBackendProcess } from './backendProcess';
@@ -39,32 +40,24 @@ import {
 } from './scratchInstall';
 import {
   CheckTokens,
-  createTokenWithCli,
+  issueCheckTokens,
+  KeySet,
   externalAccessFor,
   leakedPiece,
   runTokenChecks,
   secretsIn,
-  startKeySet,
 } from './tokenChecks';
 
 const work =
-  process.env.PACKAGING_WORK_DIR ??
+  process.env.PACKAGING_WORK_DIR ||
   mkdtempSync(join(tmpdir(), 'gatehouse-adopter-'));
 const backendDir = join(work, 'packages', 'backend');
-
-/** better-sqlite3's major for the Node.js line running this test. */
-function betterSqlite3Range(): string {
-  const major = process.versions.node.split('.')[0];
-  return (
-    NODE_LINES.find(node => node.line === major)?.betterSqlite3 ?? '^12.0.0'
-  );
-}
 
 describe(`an adopter's backend on backend-defaults ${CURRENT_LINE.line}`, () => {
   let tarball: string;
   let backend: BackendProcess;
   let tokens: CheckTokens;
-  let keySet: Awaited<ReturnType<typeof startKeySet>>;
+  let keySet: KeySet;
 
   before(async () => {
     tarball = packTarball(join(work, 'pack'));
@@ -99,14 +92,8 @@ describe(`an adopter's backend on backend-defaults ${CURRENT_LINE.line}`, () => 
       },
     );
 
-    const reader = createTokenWithCli(backendDir, 'ci-reader');
-    const admin = createTokenWithCli(backendDir, 'ci-admin');
-    keySet = await startKeySet();
-    tokens = {
-      reader: reader.token,
-      admin: admin.token,
-      jwt: await keySet.sign({ sub: 'deploy-bot' }),
-    };
+    let adminHash: string;
+    ({ tokens, adminHash, keySet } = await issueCheckTokens(backendDir));
 
     const port = await freePort();
     writeFileSync(
@@ -119,8 +106,8 @@ describe(`an adopter's backend on backend-defaults ${CURRENT_LINE.line}`, () => 
           database: { client: 'better-sqlite3', connection: ':memory:' },
           auth: {
             externalAccess: externalAccessFor({
-              readerToken: reader.token,
-              adminHash: admin.hash,
+              readerToken: tokens.reader,
+              adminHash,
               keySet,
             }),
           },

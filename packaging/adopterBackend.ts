@@ -1,3 +1,5 @@
+import { NODE_LINES } from '../compat/releaseLines';
+
 /** How a backend adds Gatehouse: its imports and its lines after `createBackend()`. */
 export interface GatehouseInstall {
   imports: string;
@@ -92,3 +94,11 @@ backend.add(
 );
 `,
 };
+
+/** better-sqlite3's major for the Node.js line running the test. */
+export function betterSqlite3Range(): string {
+  const major = process.versions.node.split('.')[0];
+  return (
+    NODE_LINES.find(node => node.line === major)?.betterSqlite3 ?? '^12.0.0'
+  );
+}

@@ -28,6 +28,7 @@ import { freePort } from '../src/testing/freePort';
 import {
   BACKEND_PLUGINS,
   backendIndexTs,
+  betterSqlite3Range,
   GATEHOUSE_AS_DYNAMIC_PLUGIN,
 } from './adopterBackend';
 import { BackendProcess, startBackendProcess } from './backendProcess';
@@ -40,12 +41,12 @@ import {
 } from './scratchInstall';
 import {
   CheckTokens,
-  createTokenWithCli,
+  issueCheckTokens,
+  KeySet,
   externalAccessFor,
   leakedPiece,
   runTokenChecks,
   secretsIn,
-  startKeySet,
 } from './tokenChecks';
 
 const LOADER = '@backstage/backend-dynamic-feature-service';
@@ -54,14 +55,14 @@ const HOST_LINE = RELEASE_LINES.find(line => line.backendPackages?.[LOADER])!;
 const DERIVED = 'gatehouse-backstage-plugin-gatehouse-backend-module-dynamic';
 
 const work =
-  process.env.PACKAGING_WORK_DIR ??
+  process.env.PACKAGING_WORK_DIR ||
   mkdtempSync(join(tmpdir(), 'gatehouse-dynamic-'));
 const hostDir = join(work, 'rhdh-host');
 
 describe(`Gatehouse as an RHDH dynamic plugin, on backend-defaults ${HOST_LINE.line}`, () => {
   let backend: BackendProcess;
   let tokens: CheckTokens;
-  let keySet: Awaited<ReturnType<typeof startKeySet>>;
+  let keySet: KeySet;
 
   before(async () => {
     const tarball = packTarball(join(work, 'pack'));
@@ -74,7 +75,7 @@ describe(`Gatehouse as an RHDH dynamic plugin, on backend-defaults ${HOST_LINE.l
           backstage: { role: 'backend' },
           dependencies: {
             ...versionsOn(HOST_LINE, [...BACKEND_PLUGINS, LOADER]),
-            'better-sqlite3': '^12.0.0',
+            'better-sqlite3': betterSqlite3Range(),
           },
           overrides: HOST_LINE.backendOverrides,
         },
@@ -99,17 +100,14 @@ describe(`Gatehouse as an RHDH dynamic plugin, on backend-defaults ${HOST_LINE.l
 
     // Tokens from the CLI that came with the export.
     const cliDir = join(hostDir, 'dynamic-plugins', 'dist', DERIVED);
-    const reader = createTokenWithCli(cliDir, 'ci-reader', 'bin/gatehouse');
-    const admin = createTokenWithCli(cliDir, 'ci-admin', 'bin/gatehouse');
-    keySet = await startKeySet();
-    tokens = {
-      reader: reader.token,
-      admin: admin.token,
-      jwt: await keySet.sign({ sub: 'deploy-bot' }),
-    };
+    let adminHash: string;
+    ({ tokens, adminHash, keySet } = await issueCheckTokens(
+      cliDir,
+      'bin/gatehouse',
+    ));
     const [readerEntry, ...otherEntries] = externalAccessFor({
       readerToken: '${GATEHOUSE_READER_TOKEN}',
-      adminHash: admin.hash,
+      adminHash,
       keySet,
     });
 
@@ -169,7 +167,7 @@ describe(`Gatehouse as an RHDH dynamic plugin, on backend-defaults ${HOST_LINE.l
         'dynamic-plugins-root/app-config.dynamic-plugins.yaml',
       ],
       port,
-      env: { GATEHOUSE_READER_TOKEN: reader.token },
+      env: { GATEHOUSE_READER_TOKEN: tokens.reader },
     });
   });
 

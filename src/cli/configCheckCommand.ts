@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { validateExternalAccess } from '../config/validateExternalAccess';
 import { GatehouseConfigError } from '../lib/GatehouseConfigError';
 import { escapeUnsafe } from '../lib/untrustedText';
-import { CliIo, CliUsageError } from './io';
+import { cannotLoadConfig, CliIo, CliUsageError } from './io';
 
 export const CONFIG_CHECK_USAGE = `  gatehouse config-check --config <app-config.yaml> [--config <more.yaml> ...] [--strict] [--lax]
       Checks the config as the backend would at start-up: Gatehouse's report on
@@ -116,13 +116,7 @@ export async function configCheckCommand(
   }
   const configs = await readConfigs(values.config, Boolean(values.lax)).catch(
     error => {
-      // The first line only: a YAML error goes on to quote a line of the file.
-      throw new CliUsageError(
-        `Cannot load the configuration: ${escapeUnsafe(
-          String(error?.message ?? error).split('\n', 1)[0],
-        )}`,
-        { showUsage: false },
-      );
+      throw cannotLoadConfig(error);
     },
   );
 

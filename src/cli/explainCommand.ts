@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { Explanation, explainToken } from '../explain/explainToken';
 import { GatehouseConfigError } from '../lib/GatehouseConfigError';
 import { boundText, escapeUnsafe } from '../lib/untrustedText';
-import { CliIo, CliUsageError } from './io';
+import { cannotLoadConfig, CliIo, CliUsageError } from './io';
 
 export const EXPLAIN_USAGE = `  gatehouse explain --config <app-config.yaml> [--config <more.yaml> ...] <token | ->
       Runs a token through the config's backend.auth.externalAccess entries, in
@@ -78,19 +78,6 @@ function render(explanation: Explanation): string {
   return `${lines.map(escapeUnsafe).join('\n')}\n`;
 }
 
-/**
- * The first line of a config loading error. A YAML syntax error goes on to
- * quote the offending line, which may hold a token.
- */
-function firstLineOf(error: unknown): string {
-  const [first] = String((error as Error)?.message ?? error).split('\n', 1);
-  return `${escapeUnsafe(first.replace(/:$/, ''))}${
-    String((error as Error)?.message).includes('\n')
-      ? ' (the line itself is not shown: it may hold a secret)'
-      : ''
-  }`;
-}
-
 export async function explainCommand(
   args: string[],
   io: CliIo,
@@ -121,10 +108,7 @@ export async function explainCommand(
       watch: false,
     }),
   ).catch(error => {
-    throw new CliUsageError(
-      `Cannot load the configuration: ${firstLineOf(error)}`,
-      { showUsage: false },
-    );
+    throw cannotLoadConfig(error);
   });
   try {
     const explanation = await explainToken(config, token);

@@ -1,3 +1,4 @@
+import { escapeUnsafe } from '../lib/untrustedText';
 /** The CLI's streams, injectable so that commands can be tested in-process too. */
 export interface CliIo {
   stdout: { write(text: string): unknown };
@@ -30,4 +31,22 @@ export class CliUsageError extends Error {
     this.name = 'CliUsageError';
     this.showUsage = options.showUsage ?? true;
   }
+}
+
+/**
+ * The error for a config that does not load, with its first line only: a
+ * YAML syntax error goes on to quote the offending line, which may hold a
+ * token.
+ */
+export function cannotLoadConfig(error: unknown): CliUsageError {
+  const message = String((error as Error)?.message ?? error);
+  const [first] = message.split('\n', 1);
+  return new CliUsageError(
+    `Cannot load the configuration: ${escapeUnsafe(first.replace(/:$/, ''))}${
+      message.includes('\n')
+        ? ' (the line itself is not shown: it may hold a secret)'
+        : ''
+    }`,
+    { showUsage: false },
+  );
 }
