@@ -36,10 +36,15 @@ describe('gatehouse-jwks through a real backend and a real identity provider', (
     return backend;
   }
 
-  /** Waits for the background key fetch of start-up, then zeroes the counters. */
-  async function settle() {
+  /**
+   * Waits for the background key fetches of start-up (one per key source of
+   * this provider), then zeroes the counters.
+   */
+  async function settle(keySources = 1) {
     await eventually(async () => {
-      expect((await idp.requestCounts()).jwks).toBeGreaterThan(0);
+      expect((await idp.requestCounts()).jwks).toBeGreaterThanOrEqual(
+        keySources,
+      );
     }, 5000);
     await idp.resetCounts();
   }
@@ -213,7 +218,8 @@ describe('gatehouse-jwks through a real backend and a real identity provider', (
           },
         ],
       );
-      await settle();
+      // Two key sources of this provider: the url, and the issuer's discovery.
+      await settle(2);
       expect((await whoami(b, await idp.getToken())).status).toBe(401);
       expect(jwksRejections(b)).toEqual(['claim_mismatch']);
       expect(
