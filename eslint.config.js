@@ -10,7 +10,7 @@ module.exports = tseslint.config(
       'node_modules/',
       'coverage/',
       '.gatehouse-dev/',
-      '.gatehouse-test-build/',
+      '.gatehouse-test-build*/',
     ],
   },
   ...tseslint.configs.recommended,

@@ -8,6 +8,7 @@ const {
   existsSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   writeFileSync,
 } = require('node:fs');
@@ -56,7 +57,10 @@ function copyEsmOnlyPackages(root, out) {
 
 module.exports = function buildForTests() {
   const root = __dirname;
-  const out = join(root, '.gatehouse-test-build');
+  const final = join(root, '.gatehouse-test-build');
+  // Built aside and swapped in, so that a second Jest run (another terminal)
+  // does not delete the build under the tests of one already running.
+  const out = `${final}.building-${process.pid}`;
   rmSync(out, { recursive: true, force: true });
   execFileSync(
     process.execPath,
@@ -71,4 +75,8 @@ module.exports = function buildForTests() {
   );
   cpSync(join(root, 'bin'), join(out, 'bin'), { recursive: true });
   copyEsmOnlyPackages(root, join(out, 'esm-as-cjs'));
+  const old = `${final}.old-${process.pid}`;
+  if (existsSync(final)) renameSync(final, old);
+  renameSync(out, final);
+  rmSync(old, { recursive: true, force: true });
 };

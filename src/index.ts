@@ -16,6 +16,8 @@ import {
   coreServices,
   createBackendFeatureLoader,
 } from '@backstage/backend-plugin-api';
+import { validateExternalAccess } from './config/validateExternalAccess';
+import { reportOnce } from './lib/startupReport';
 import { externalAudienceTokenServiceFactory } from './externalTokens/externalAudienceTokenServiceRef';
 import { gatehouseJwksTokenHandlerServiceFactory } from './jwks/jwksTokenHandlerServiceFactory';
 import { pluginRequestServiceFactory } from './pluginRequest/pluginRequestServiceRef';
@@ -33,10 +35,19 @@ import { gatehouseStaticTokenHandlerServiceFactory } from './static/staticTokenH
  */
 const gatehouse = createBackendFeatureLoader({
   deps: {
+    rootConfig: coreServices.rootConfig,
     rootLogger: coreServices.rootLogger,
     rootLifecycle: coreServices.rootLifecycle,
   },
-  loader({ rootLogger, rootLifecycle }) {
+  loader({ rootConfig, rootLogger, rootLifecycle }) {
+    // Before any plugin starts, so that a bad config fails the backend with
+    // one report, not once per plugin inside Backstage's error chains (the
+    // registries check again, for backends that add the factories alone).
+    try {
+      validateExternalAccess(rootConfig);
+    } catch (error) {
+      throw reportOnce(error, rootLogger);
+    }
     // A factory the backend adds itself wins over one from a feature loader:
     // Red Hat Developer Hub adds its own coreServices.permissions unless
     // ENABLE_CORE_PERMISSIONS_OVERRIDE is true. Nothing fails then, so say it.

@@ -104,9 +104,50 @@ describe('gatehouse config-check', () => {
     );
     expect(check(noVar).status).toBe(0);
     const withoutLax = check(unset);
+    expect(withoutLax.stdout).toContain(
+      'Not set in this environment: GATEHOUSE_UNSET_VAR. Backstage leaves out a value whose variable is unset',
+    );
     expect(withoutLax.stdout).toContain('is the variable set?');
     expect(withoutLax.status).toBe(1);
-    expect(check(unset, '--lax').status).toBe(0);
+    const lax = check(unset, '--lax');
+    expect(lax.stdout).toContain(
+      'Not set in this environment, given a placeholder (--lax): GATEHOUSE_UNSET_VAR',
+    );
+    expect(lax.status).toBe(0);
+    // A variable with a default is not reported, and gets its default.
+    const withDefault = JSON.parse(
+      JSON.stringify(noVar).replace(
+        '${CI_TOKEN}',
+        '${GATEHOUSE_UNSET_VAR:-a-default-token-value-0001}',
+      ),
+    );
+    const defaulted = check(withDefault, '--lax');
+    expect(defaulted.stdout).not.toContain('Not set');
+    expect(defaulted.status).toBe(0);
+  });
+
+  it('prints the start-up warnings of a valid config', () => {
+    const { backend } = valid;
+    const result = check({
+      ...valid,
+      backend: {
+        ...backend,
+        auth: {
+          externalAccess: [
+            {
+              type: 'gatehouse-jwks',
+              options: {
+                issuer: 'https://token.actions.githubusercontent.com',
+              },
+            },
+          ],
+        },
+      },
+    });
+    expect(result.stdout).toContain(
+      "warning: backend.auth.externalAccess[0].options: 'audience' is not set",
+    );
+    expect(result.status).toBe(0);
   });
 
   it('reads the schemas of every workspace package of a Backstage root, as backstage-cli does', () => {

@@ -1,14 +1,18 @@
 import { ConfigReader } from '@backstage/config';
-import { ConfigSources, loadConfigSchema } from '@backstage/config-loader';
+import { loadConfigSchema } from '@backstage/config-loader';
 import type { AppConfig } from '@backstage/config';
 import type { JsonObject } from '@backstage/types';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { validateExternalAccess } from '../config/validateExternalAccess';
+import {
+  externalAccessWarnings,
+  validateExternalAccess,
+} from '../config/validateExternalAccess';
 import { GatehouseConfigError } from '../lib/GatehouseConfigError';
 import { escapeUnsafe } from '../lib/untrustedText';
-import { cannotLoadConfig, CliIo, CliUsageError } from './io';
+import { CliIo, CliUsageError } from './io';
+import { loadConfigFiles, unsetVariablesNote } from './loadConfigFiles';
 
 export const CONFIG_CHECK_USAGE = `  gatehouse config-check --config <app-config.yaml> [--config <more.yaml> ...] [--strict] [--lax]
       Checks the config as the backend would at start-up: Gatehouse's report on
@@ -19,26 +23,6 @@ export const CONFIG_CHECK_USAGE = `  gatehouse config-check --config <app-config
       declare types it does not know. --lax: unset environment variables are
       not errors. Run it where you run backstage-cli. Exit code 0: valid; 1: not.
 `;
-
-/** Every `--config` file's data, as Backstage reads them. */
-async function readConfigs(
-  files: string[],
-  lax: boolean,
-): Promise<AppConfig[]> {
-  const source = ConfigSources.default({
-    argv: files.flatMap(file => ['--config', resolve(file)]),
-    env: process.env,
-    watch: false,
-    // Long enough for Gatehouse's minimum token length.
-    substitutionFunc: lax
-      ? async name => process.env[name] ?? 'x'.repeat(32)
-      : undefined,
-  });
-  for await (const { configs } of source.readConfigData()) {
-    return configs;
-  }
-  return [];
-}
 
 /**
  * The package names whose config schemas `backstage-cli config:check` reads:
@@ -114,16 +98,20 @@ export async function configCheckCommand(
   if (!values.config?.length || positionals.length) {
     throw new CliUsageError('config-check needs --config <file> options only');
   }
-  const configs = await readConfigs(values.config, Boolean(values.lax)).catch(
-    error => {
-      throw cannotLoadConfig(error);
-    },
-  );
+  const lax = Boolean(values.lax);
+  const { configs, unsetVariables } = await loadConfigFiles(values.config, {
+    lax,
+  });
+  io.stdout.write(unsetVariablesNote(unsetVariables, lax));
 
   let valid = true;
   try {
-    validateExternalAccess(ConfigReader.fromConfigs(configs));
+    const config = ConfigReader.fromConfigs(configs);
+    validateExternalAccess(config);
     io.stdout.write('Gatehouse: backend.auth.externalAccess is valid.\n');
+    for (const warning of externalAccessWarnings(config)) {
+      io.stdout.write(`warning: ${warning}\n`);
+    }
   } catch (error) {
     if (!(error instanceof GatehouseConfigError)) throw error;
     valid = false;

@@ -179,6 +179,61 @@ describe('gatehouse explain (the built CLI)', () => {
     expect(runGatehouse(['explain', 'x']).status).toBe(2);
   });
 
+  it('refuses an entry type no module adds (exit 2), unless told another module adds it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-explain-types-'));
+    try {
+      const file = join(dir, 'app-config.yaml');
+      writeFileSync(
+        file,
+        `backend:
+  auth:
+    externalAccess:
+      - type: gatehouse-statik
+        options: { subject: a, token: ${CI_TOKEN} }
+      - type: my-company-tokens
+        options: {}
+      - type: static
+        options: { token: ${BUILTIN_TOKEN}, subject: builtin }
+`,
+      );
+      const refused = runGatehouse(['explain', '--config', file, CI_TOKEN]);
+      expect(refused.status).toBe(2);
+      expect(refused.stderr).toContain(
+        "backend.auth.externalAccess[0].type: unknown type 'gatehouse-statik'; did you mean 'gatehouse-static'?",
+      );
+      expect(refused.stderr).toContain(
+        "backend.auth.externalAccess[1].type: unknown type 'my-company-tokens' Backstage starts only with types its modules add",
+      );
+      expect(refused.stderr).toContain('pass --module-type my-company-tokens');
+      expectNoSecrets(refused.stdout + refused.stderr, CI_TOKEN);
+
+      writeFileSync(
+        file,
+        readFileSync(file, 'utf8').replace('gatehouse-statik', 'static'),
+      );
+      const explained = runGatehouse([
+        'explain',
+        '--config',
+        file,
+        '--module-type',
+        'my-company-tokens',
+        BUILTIN_TOKEN,
+      ]);
+      expect(explained.stdout).toContain(
+        "Gatehouse cannot explain entries of type 'my-company-tokens'; Backstage tries it here",
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('names the variables that are not set', () => {
+    const result = runGatehouse(['explain', '--config', configFile, CI_TOKEN]);
+    expect(result.stderr).toContain(
+      'Not set in this environment: EXPLAIN_CI_TOKEN.',
+    );
+  });
+
   it('prints text from the token escaped, so a token cannot forge the result or hide lines', () => {
     const forged =
       "\n\nResult: accepted by backend.auth.externalAccess[0] as 'admin'.\n\u001b[8m\u202e";

@@ -1,16 +1,21 @@
-import { ConfigSources } from '@backstage/config-loader';
+import { ConfigReader } from '@backstage/config';
 import { parseArgs } from 'node:util';
 import { Explanation, explainToken } from '../explain/explainToken';
 import { GatehouseConfigError } from '../lib/GatehouseConfigError';
 import { boundText, escapeUnsafe } from '../lib/untrustedText';
-import { cannotLoadConfig, CliIo, CliUsageError } from './io';
+import { CliIo, CliUsageError } from './io';
+import { loadConfigFiles, unsetVariablesNote } from './loadConfigFiles';
 
-export const EXPLAIN_USAGE = `  gatehouse explain --config <app-config.yaml> [--config <more.yaml> ...] <token | ->
+export const EXPLAIN_USAGE = `  gatehouse explain --config <app-config.yaml> [--config <more.yaml> ...]
+                    [--module-type <type> ...] <token | ->
       Runs a token through the config's backend.auth.externalAccess entries, in
       Backstage's order and with Gatehouse's own code, and says which entry accepts
       it (subject, restrictions) or why each one does not. Loads the config as
-      Backstage does (environment substitution included); give '-' to read the
-      token from standard input. Exit code 0: accepted; 1: rejected.
+      Backstage does (environment substitution included; a later file's list
+      replaces an earlier one's); give '-' to read the token from standard input.
+      --module-type: an entry type another backend module of yours adds.
+      Exit code 0: accepted; 1: rejected; 2: a config Backstage would not start
+      with (an unknown entry type, invalid options), or a usage error.
 `;
 
 /** JSON of a token's header or claims, bounded: it is the caller's text. */
@@ -85,7 +90,10 @@ export async function explainCommand(
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { config: { type: 'string', multiple: true } },
+    options: {
+      config: { type: 'string', multiple: true },
+      'module-type': { type: 'string', multiple: true },
+    },
   });
   if (!values.config?.length) {
     throw new CliUsageError('explain needs at least one --config <file>');
@@ -101,17 +109,13 @@ export async function explainCommand(
     throw new CliUsageError('No token given');
   }
 
-  const config = await ConfigSources.toConfig(
-    ConfigSources.default({
-      argv: values.config.flatMap(file => ['--config', file]),
-      env: process.env,
-      watch: false,
-    }),
-  ).catch(error => {
-    throw cannotLoadConfig(error);
-  });
+  const { configs, unsetVariables } = await loadConfigFiles(values.config);
+  io.stderr.write(unsetVariablesNote(unsetVariables));
+  const config = ConfigReader.fromConfigs(configs);
   try {
-    const explanation = await explainToken(config, token);
+    const explanation = await explainToken(config, token, {
+      moduleTypes: values['module-type'] ?? [],
+    });
     io.stdout.write(render(explanation));
     return explanation.accepted ? 0 : 1;
   } catch (error) {
@@ -122,7 +126,5 @@ export async function explainCommand(
       );
     }
     throw error;
-  } finally {
-    config.close();
   }
 }

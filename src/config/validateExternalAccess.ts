@@ -20,6 +20,17 @@ function problemsOf(parse: () => unknown): string[] {
   }
 }
 
+/** The entry a problem names first, so that the report reads top to bottom like the config. */
+function entryIndexOf(problem: string): number {
+  const match = /externalAccess\[(\d+)\]/.exec(problem);
+  return match ? Number(match[1]) : -1;
+}
+
+function inEntryOrder(problems: string[]): string[] {
+  // Array.prototype.sort is stable: an entry's problems keep their order.
+  return [...problems].sort((a, b) => entryIndexOf(a) - entryIndexOf(b));
+}
+
 /**
  * Checks the whole `backend.auth.externalAccess` list as Gatehouse reads it,
  * so that a backend that cannot start says everything that is wrong at once:
@@ -44,7 +55,20 @@ export function validateExternalAccess(config: Config): void {
   if (problems.length) {
     throw new GatehouseConfigError(
       'Invalid backend.auth.externalAccess configuration:',
-      problems,
+      inEntryOrder(problems),
     );
   }
+}
+
+/**
+ * The risky but valid settings the backend warns about at start-up, for a
+ * config that passes `validateExternalAccess`.
+ */
+export function externalAccessWarnings(config: Config): string[] {
+  return [
+    ...externalAccessEntriesOfType(config, 'gatehouse-jwks').flatMap(
+      entry => parseJwksOptions(entry.rawOptions, entry.optionsPath).warnings,
+    ),
+    ...subjectNamespaceProblems(config).warnings,
+  ];
 }

@@ -9,8 +9,11 @@ import {
 } from 'jose';
 import { JwksRegistry, GATEHOUSE_JWKS_TYPE } from '../jwks/JwksRegistry';
 import { rejectionOfJoseError } from '../jwks/rejectionOfJoseError';
+import { UNSET_VARIABLE_HINT } from '../lib/configIssues';
+import { GatehouseConfigError } from '../lib/GatehouseConfigError';
 import { EXTERNAL_ACCESS_KEY } from '../lib/externalAccessEntries';
 import { fingerprintOf, looksLikeJwt, sha256Hex } from '../lib/tokenDigest';
+import { likelyMeant } from '../lib/unknownKey';
 import { MIN_TOKEN_LENGTH } from '../static/staticOptions';
 import {
   GATEHOUSE_STATIC_TYPE,
@@ -173,16 +176,58 @@ async function explainBuiltinJwks(
   }
 }
 
+/** The types backend-defaults itself adds to `externalAccess`. */
+const BACKSTAGE_TYPES = ['static', 'legacy', 'jwks'];
+
+/**
+ * Backstage refuses to start with an entry whose type no module adds; so does
+ * explain, rather than guess what such an entry would do.
+ *
+ * @throws GatehouseConfigError naming each entry with an unknown type
+ */
+function assertKnownTypes(config: Config, moduleTypes: readonly string[]) {
+  const known = [
+    ...BACKSTAGE_TYPES,
+    GATEHOUSE_STATIC_TYPE,
+    GATEHOUSE_JWKS_TYPE,
+    ...moduleTypes,
+  ];
+  const problems: string[] = [];
+  const configs = config.getOptionalConfigArray(EXTERNAL_ACCESS_KEY) ?? [];
+  for (const [index, entry] of configs.entries()) {
+    const type = entry.getOptional('type');
+    const path = `${EXTERNAL_ACCESS_KEY}[${index}].type`;
+    if (typeof type !== 'string') {
+      problems.push(`${path}: is required${UNSET_VARIABLE_HINT}`);
+    } else if (!known.includes(type)) {
+      const meant = likelyMeant(type, known);
+      problems.push(
+        `${path}: unknown type '${type}'${meant ? `; did you mean '${meant}'?` : ''} Backstage starts only with types its modules add (${known.join(', ')}). If another backend module of yours adds '${type}', pass --module-type ${type}: explain then says that Backstage tries that entry, which it cannot explain.`,
+      );
+    }
+  }
+  if (problems.length) {
+    throw new GatehouseConfigError(
+      'Unknown backend.auth.externalAccess types:',
+      problems,
+    );
+  }
+}
+
 /**
  * Runs a bearer token through the `externalAccess` entries of a config, in
  * Backstage's order and with the same code as the running handlers, and says
  * which entry accepts it or why each one does not.
+ *
+ * @param options.moduleTypes - types that other backend modules add
+ * @throws GatehouseConfigError for a config Backstage would not start with
  */
 export async function explainToken(
   config: Config,
   token: string,
-  options: { now?: () => number } = {},
+  options: { now?: () => number; moduleTypes?: readonly string[] } = {},
 ): Promise<Explanation> {
+  assertKnownTypes(config, options.moduleTypes ?? []);
   const now = options.now ?? Date.now;
   const warnings: string[] = [];
   const logger = collectingLogger(warnings);

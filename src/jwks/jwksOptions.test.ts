@@ -90,13 +90,18 @@ describe('parseJwksOptions', () => {
         "backend.auth.externalAccess[1].options: neither 'issuer' nor 'audience' is set, so any token signed by this key set is accepted, including tokens the provider issued for other applications",
       ]
     `);
+    expect(
+      parseJwksOptions({ issuer: 'https://idp.example.com' }, PATH).warnings,
+    ).toEqual([
+      "backend.auth.externalAccess[1].options: 'audience' is not set, so tokens the provider issued for any other application are accepted too; if it comes from an environment variable, is the variable set?",
+    ]);
   });
 
   it('names the config path and the fix for every problem', () => {
     expect(problemsOf({})).toMatchInlineSnapshot(`
-      [
-        "backend.auth.externalAccess[1].options: needs 'url' (the JWKS URL) or 'issuer' (to find it by OIDC discovery)",
-      ]
+     [
+       "backend.auth.externalAccess[1].options: needs 'url' (the JWKS URL) or 'issuer' (to find it by OIDC discovery); if it comes from an environment variable, is the variable set?",
+     ]
     `);
     expect(
       problemsOf({ issuer: 'my-idp', algorithm: ['HS256', 'none', 'RS256'] }),
@@ -119,7 +124,7 @@ describe('parseJwksOptions', () => {
      [
        "backend.auth.externalAccess[1].options.url: must be an http(s) URL",
        "backend.auth.externalAccess[1].options.subjectPrefix: must be a non-empty string without white space, control or format characters",
-       "backend.auth.externalAccess[1].options.claims.ref: must list at least one value",
+       "backend.auth.externalAccess[1].options.claims.ref: must list at least one value; if it comes from an environment variable, is the variable set?",
        "backend.auth.externalAccess[1].options.claims.nested: Invalid input",
        "backend.auth.externalAccess[1].options.clockTolerance: must be a duration: seconds as a number (30), a string such as '30s', '5m', '1h', or an object such as { minutes: 5 }",
        "backend.auth.externalAccess[1].options.audiences: unknown key 'audiences'; did you mean 'audience'?",

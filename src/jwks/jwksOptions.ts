@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseConfig } from '../lib/configIssues';
+import { parseConfig, UNSET_VARIABLE_HINT } from '../lib/configIssues';
 import { durationSchema } from '../lib/durationSchema';
 import { GatehouseConfigError } from '../lib/GatehouseConfigError';
 import { isSafeSubjectText, UNSAFE_SUBJECT_MESSAGE } from '../lib/subjects';
@@ -91,7 +91,9 @@ const optionsSchema = z.strictObject({
       z.string(),
       z.union([
         claimPattern,
-        z.array(claimPattern).min(1, 'must list at least one value'),
+        z
+          .array(claimPattern)
+          .min(1, `must list at least one value${UNSET_VARIABLE_HINT}`),
       ]),
     )
     .optional(),
@@ -131,7 +133,14 @@ export function parseJwksOptions(raw: unknown, path: string): JwksEntryOptions {
 
   if (!options.url && !issuers) {
     problems.push(
-      `${path}: needs 'url' (the JWKS URL) or 'issuer' (to find it by OIDC discovery)`,
+      `${path}: needs 'url' (the JWKS URL) or 'issuer' (to find it by OIDC discovery)${UNSET_VARIABLE_HINT}`,
+    );
+  }
+  // An unset variable takes its key out, so `claims: { ref: ${REF} }`
+  // arrives as `claims: {}`: read as written, it would bind nothing.
+  if (options.claims && Object.keys(options.claims).length === 0) {
+    problems.push(
+      `${path}.claims: names no claim, so it binds nothing; name at least one claim or remove 'claims'${UNSET_VARIABLE_HINT}`,
     );
   }
   if (!options.url && issuers) {
@@ -166,6 +175,10 @@ export function parseJwksOptions(raw: unknown, path: string): JwksEntryOptions {
   if (!issuers && !audiences) {
     warnings.push(
       `${path}: neither 'issuer' nor 'audience' is set, so any token signed by this key set is accepted, including tokens the provider issued for other applications`,
+    );
+  } else if (!audiences) {
+    warnings.push(
+      `${path}: 'audience' is not set, so tokens the provider issued for any other application are accepted too${UNSET_VARIABLE_HINT}`,
     );
   }
   if (options.url && isPlainHttpToRemoteHost(options.url)) {

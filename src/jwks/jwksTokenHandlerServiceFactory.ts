@@ -5,6 +5,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import { metricsServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { RejectionLog } from '../lib/RejectionLog';
+import { reportOnce } from '../lib/startupReport';
 import { createTokenMetrics } from '../lib/tokenMetrics';
 import { createJwksTokenHandler } from './jwksTokenHandler';
 import { GATEHOUSE_JWKS_TYPE, JwksRegistry } from './JwksRegistry';
@@ -29,7 +30,12 @@ export const gatehouseJwksTokenHandlerServiceFactory = createServiceFactory({
   },
   createRootContext({ rootConfig, rootLogger, rootLifecycle }) {
     const logger = rootLogger.child({ service: GATEHOUSE_JWKS_TYPE });
-    const registry = JwksRegistry.create({ config: rootConfig, logger });
+    let registry: JwksRegistry;
+    try {
+      registry = JwksRegistry.create({ config: rootConfig, logger });
+    } catch (error) {
+      throw reportOnce(error, rootLogger);
+    }
     registry.start();
     const rejections = RejectionLog.create({
       logger,

@@ -2,6 +2,13 @@ import type { z } from 'zod';
 import { GatehouseConfigError } from './GatehouseConfigError';
 import { unknownKeySentence } from './unknownKey';
 
+/**
+ * Said after every "missing" or "empty" problem: Backstage's config loader
+ * leaves out a value whose `${VAR}` is unset, so the key looks never written.
+ */
+export const UNSET_VARIABLE_HINT =
+  '; if it comes from an environment variable, is the variable set?';
+
 interface SchemaDef {
   type: string;
   shape?: Record<string, { _zod: { def: SchemaDef } }>;
@@ -68,6 +75,12 @@ export function describeIssues(
         key =>
           `${joinConfigPath(prefix, [...issue.path, key])}: ${unknownKeySentence(key, valid)}`,
       );
+    }
+    if (
+      issue.code === 'invalid_type' &&
+      issue.message.endsWith('received undefined')
+    ) {
+      return [`${path}: is required${UNSET_VARIABLE_HINT}`];
     }
     return [`${path}: ${issue.message}`];
   });

@@ -1,5 +1,6 @@
 import type { Config } from '@backstage/config';
 import { canonicalJson } from './canonicalJson';
+import { UNSET_VARIABLE_HINT } from './configIssues';
 import { unknownKeySentence } from './unknownKey';
 
 export const EXTERNAL_ACCESS_KEY = 'backend.auth.externalAccess';
@@ -64,6 +65,56 @@ export function externalAccessListProblems(config: Config): string[] {
       problems.push(
         `${path}.options.accessRestrictions: ${unknownKeySentence('accessRestrictions', [])}`,
       );
+    }
+    problems.push(...emptyRestrictionProblems(entry, path));
+  });
+  return problems;
+}
+
+/**
+ * Backstage reads an empty `accessRestrictions`, `permission`,
+ * `permissionAttribute` or `action` as "no limit", and that is what a list of
+ * unset `${VAR}`s becomes: Backstage's config loader leaves out a value whose
+ * variable is unset. Written by hand, an empty list means nothing either, so
+ * each is refused rather than read as unrestricted.
+ */
+function emptyRestrictionProblems(entry: Config, path: string): string[] {
+  const problems: string[] = [];
+  const isEmpty = (value: unknown) =>
+    (Array.isArray(value) && value.length === 0) ||
+    (typeof value === 'string' && !value.split(/[ ,]/).some(Boolean)) ||
+    (value !== null &&
+      typeof value === 'object' &&
+      !Array.isArray(value) &&
+      Object.keys(value).length === 0);
+  const empty = (where: string) =>
+    `${where}: is empty, which Backstage reads as no limit at all: name what the token may do, or remove the key${UNSET_VARIABLE_HINT}`;
+  const restrictions = entry.getOptional('accessRestrictions');
+  if (isEmpty(restrictions)) {
+    return [empty(`${path}.accessRestrictions`)];
+  }
+  if (!Array.isArray(restrictions)) {
+    return [];
+  }
+  restrictions.forEach((restriction, i) => {
+    if (restriction === null || typeof restriction !== 'object') return;
+    const at = `${path}.accessRestrictions[${i}]`;
+    const { permission, permissionAttribute } = restriction as Record<
+      string,
+      unknown
+    >;
+    if (permission !== undefined && isEmpty(permission)) {
+      problems.push(empty(`${at}.permission`));
+    }
+    if (permissionAttribute !== undefined && isEmpty(permissionAttribute)) {
+      problems.push(empty(`${at}.permissionAttribute`));
+    } else if (
+      permissionAttribute !== null &&
+      typeof permissionAttribute === 'object' &&
+      'action' in permissionAttribute &&
+      isEmpty((permissionAttribute as { action: unknown }).action)
+    ) {
+      problems.push(empty(`${at}.permissionAttribute.action`));
     }
   });
   return problems;

@@ -108,12 +108,12 @@ describe('parseStaticOptions', () => {
        "backend.auth.externalAccess[0].options.tokens[0].token: must consist of printable ASCII characters, without white space",
        "backend.auth.externalAccess[0].options.tokens[1].hash: must be 'sha256:' followed by 64 hexadecimal digits; compute it with 'npx gatehouse token hash'",
        "backend.auth.externalAccess[0].options.tokens[2].hash: must have either 'token' or 'hash', not both",
-       "backend.auth.externalAccess[0].options.tokens[3]: must have either 'token' or 'hash' (if 'token' comes from an environment variable, is the variable set?)",
+       "backend.auth.externalAccess[0].options.tokens[3]: must have either 'token' or 'hash'; if it comes from an environment variable, is the variable set?",
        "backend.auth.externalAccess[0].options.tokens[4].expiresAt: must be an ISO 8601 date (2027-01-31) or date-time with a time zone (2027-01-31T00:00:00Z)",
        "backend.auth.externalAccess[0].options.tokens[5].notBefore: must be earlier than 'expiresAt'",
        "backend.auth.externalAccess[0].options.tokens[6].token: must consist of printable ASCII characters, without white space",
        "backend.auth.externalAccess[0].options.tokens[7].tokne: unknown key 'tokne'; did you mean 'token'?",
-       "backend.auth.externalAccess[0].options.tokens[7]: must have either 'token' or 'hash' (if 'token' comes from an environment variable, is the variable set?)",
+       "backend.auth.externalAccess[0].options.tokens[7]: must have either 'token' or 'hash'; if it comes from an environment variable, is the variable set?",
        "backend.auth.externalAccess[0].options.extra: unknown key 'extra'; the valid keys are 'subject', 'token', 'tokens', 'tokensFile'",
      ]
     `);
@@ -121,16 +121,16 @@ describe('parseStaticOptions', () => {
 
   it('requires a token source and a subject for every token', () => {
     expect(problemsOf({ subject: 'ci' })).toMatchInlineSnapshot(`
-      [
-        "backend.auth.externalAccess[0].options: needs at least one of 'token', 'tokens' or 'tokensFile' (if a token comes from an environment variable, is the variable set?)",
-      ]
+     [
+       "backend.auth.externalAccess[0].options: needs at least one of 'token', 'tokens' or 'tokensFile'; if it comes from an environment variable, is the variable set?",
+     ]
     `);
     expect(problemsOf({ token: TOKEN, tokens: [{ token: `${TOKEN}2` }] }))
       .toMatchInlineSnapshot(`
-      [
-        "backend.auth.externalAccess[0].options.subject: is required when 'token' is set",
-        "backend.auth.externalAccess[0].options.tokens[0].subject: is required, since the entry has no default 'subject'",
-      ]
+     [
+       "backend.auth.externalAccess[0].options.subject: is required when 'token' is set; if it comes from an environment variable, is the variable set?",
+       "backend.auth.externalAccess[0].options.tokens[0].subject: is required, since the entry has no default 'subject'",
+     ]
     `);
     expect(problemsOf(undefined)).toHaveLength(1);
     expect(problemsOf('a string')).toMatchInlineSnapshot(`

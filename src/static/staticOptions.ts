@@ -4,6 +4,7 @@ import {
   describeIssues,
   joinConfigPath,
   parseConfig,
+  UNSET_VARIABLE_HINT,
 } from '../lib/configIssues';
 import { GatehouseConfigError } from '../lib/GatehouseConfigError';
 import {
@@ -109,7 +110,7 @@ const tokenEntrySchema = z
         path: entry.token === undefined ? [] : ['hash'],
         message:
           entry.token === undefined
-            ? "must have either 'token' or 'hash' (if 'token' comes from an environment variable, is the variable set?)"
+            ? `must have either 'token' or 'hash'${UNSET_VARIABLE_HINT}`
             : "must have either 'token' or 'hash', not both",
       });
     }
@@ -185,11 +186,13 @@ export function parseStaticOptions(
   const problems: string[] = [];
   if (!options.token && !options.tokens?.length && !options.tokensFile) {
     problems.push(
-      `${path}: needs at least one of 'token', 'tokens' or 'tokensFile' (if a token comes from an environment variable, is the variable set?)`,
+      `${path}: needs at least one of 'token', 'tokens' or 'tokensFile'${UNSET_VARIABLE_HINT}`,
     );
   }
   if (options.token && !options.subject) {
-    problems.push(`${path}.subject: is required when 'token' is set`);
+    problems.push(
+      `${path}.subject: is required when 'token' is set${UNSET_VARIABLE_HINT}`,
+    );
   }
   const tokens: StaticTokenSpec[] = [];
   if (options.token && options.subject) {

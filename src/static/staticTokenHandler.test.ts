@@ -542,8 +542,8 @@ describe('gatehouse-static start-up validation', () => {
      "Invalid backend.auth.externalAccess configuration:
        - backend.auth.externalAccess[0].acessRestrictions: unknown key 'acessRestrictions'; did you mean 'accessRestrictions'?
        - backend.auth.externalAccess[1].options.accessRestrictions: unknown key 'accessRestrictions': it belongs one level up, beside 'type' and 'options' of the externalAccess entry; here Backstage ignores it, and the token would have no restrictions
-       - backend.auth.externalAccess[3].permission: unknown key 'permission'; the valid keys are 'type', 'options', 'accessRestrictions'
-       - backend.auth.externalAccess[2].options.accessRestrictions: unknown key 'accessRestrictions': it belongs one level up, beside 'type' and 'options' of the externalAccess entry; here Backstage ignores it, and the token would have no restrictions"
+       - backend.auth.externalAccess[2].options.accessRestrictions: unknown key 'accessRestrictions': it belongs one level up, beside 'type' and 'options' of the externalAccess entry; here Backstage ignores it, and the token would have no restrictions
+       - backend.auth.externalAccess[3].permission: unknown key 'permission'; the valid keys are 'type', 'options', 'accessRestrictions'"
     `);
   });
 

@@ -5,6 +5,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import { metricsServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { RejectionLog } from '../lib/RejectionLog';
+import { reportOnce } from '../lib/startupReport';
 import { createTokenMetrics } from '../lib/tokenMetrics';
 import { createStaticTokenHandler } from './staticTokenHandler';
 import {
@@ -34,6 +35,8 @@ export const gatehouseStaticTokenHandlerServiceFactory = createServiceFactory({
     const registry = await StaticTokenRegistry.create({
       config: rootConfig,
       logger,
+    }).catch(error => {
+      throw reportOnce(error, rootLogger);
     });
     const rejections = RejectionLog.create({
       logger,

@@ -28,8 +28,10 @@ export async function startGatehouseTestBackend(options: {
   features?: BackendFeature[];
   /** `backend.auth.pluginKeyStore`; default: a static key pair made for this run. */
   pluginKeyStore?: JsonObject;
+  /** Where the backend logs; default: a new one. */
+  logs?: CapturedLogs;
 }): Promise<GatehouseTestBackend> {
-  const logs = new CapturedLogs();
+  const logs = options.logs ?? new CapturedLogs();
   const pluginKeyStore =
     options.pluginKeyStore ?? (await staticPluginKeyStoreConfig());
   const configFor = (externalAccess: unknown[]): JsonObject =>
@@ -77,20 +79,38 @@ export async function testBackendConfig(
 
 /**
  * Starts a test backend that must fail to start, and returns Gatehouse's
- * report: Backstage wraps the error once per plugin, in "Plugin 'x' startup
- * failed; caused by ...".
+ * report of what is wrong. Checks that the report is logged once, and that
+ * the error Backstage wraps once per plugin ("Failed to instantiate service
+ * ... for 'catalog'") is one line that points at it, not the report again.
  */
 export async function startupErrorOf(
   externalAccess: unknown[],
 ): Promise<string> {
-  const error = await startGatehouseTestBackend({ externalAccess }).then(
+  const logs = new CapturedLogs();
+  const error = await startGatehouseTestBackend({ externalAccess, logs }).then(
     () => {
       throw new Error('expected start-up to fail');
     },
     (e: Error) => e,
   );
-  const match = /GatehouseConfigError: ([\s\S]*?)(?:\n {2}Plugin '|$)/.exec(
-    error.message,
-  );
-  return match ? match[1] : error.message;
+  const reports = logs.matching('error', /^Gatehouse cannot start\. /);
+  if (reports.length !== 1) {
+    throw new Error(
+      `expected one report in the log, found ${reports.length}; the error was: ${error.message}`,
+    );
+  }
+  const report = reports[0].message.replace(/^Gatehouse cannot start\. /, '');
+  const [title, firstProblem] = report.split('\n');
+  if (
+    !error.message.includes(
+      `GatehouseStartupError: Gatehouse cannot start: `,
+    ) ||
+    !error.message.includes(title) ||
+    (firstProblem && error.message.includes(firstProblem))
+  ) {
+    throw new Error(
+      `expected Backstage's error to point at the report without repeating it: ${error.message}`,
+    );
+  }
+  return report;
 }
