@@ -414,6 +414,7 @@ export class JwksRegistry {
           `gatehouse-jwks: ${path} names key source ${source.name} with other jwks* settings than an earlier entry; the earlier entry's settings apply`,
         );
       }
+      source.namedAt(`${path}.${url ? 'url' : 'issuer'}`);
       sources.set(key, source);
     }
     return sources;

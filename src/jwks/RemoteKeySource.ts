@@ -10,7 +10,7 @@ import {
 import { canonicalJson } from '../lib/canonicalJson';
 import { redactUrl } from '../lib/redactUrl';
 import { boundText, escapeUnsafe, quoteUntrusted } from '../lib/untrustedText';
-import { fetchJson, FetchJsonError } from './fetchJson';
+import { fetchFailureHint, fetchJson, FetchJsonError } from './fetchJson';
 import { isPlainHttpToRemoteHost, KeySetSettings } from './jwksOptions';
 
 /** Key sets and discovery documents are small; 512 KiB is hundreds of keys. */
@@ -69,6 +69,10 @@ export class RemoteKeySource {
   #inflight?: Promise<void>;
   #warnedPlainHttp = false;
   #whereFor?: { url: string; text: string };
+  /** The URL of the fetch under way (discovery document or key set), for its failure. */
+  #fetching?: string;
+  /** The config keys that name this source, e.g. `backend.auth.externalAccess[2].options.issuer`. */
+  readonly #configPaths = new Set<string>();
 
   /**
    * @param options - `url` of the JWKS, or `issuer` to find it by OIDC discovery
@@ -102,6 +106,11 @@ export class RemoteKeySource {
 
   get name(): string {
     return this.#name;
+  }
+
+  /** Notes a config key that names this source, for its warnings. */
+  namedAt(configPath: string): void {
+    this.#configPaths.add(configPath);
   }
 
   get settings(): KeySetSettings {
@@ -272,6 +281,7 @@ export class RemoteKeySource {
     let getKey: KeySet['getKey'];
     try {
       const url = this.#jwksUrl ?? (await this.#discover());
+      this.#fetching = url;
       const body = await fetchJson(url, {
         timeoutMs: this.#settings.timeoutMs,
         maxBytes: MAX_DOCUMENT_BYTES,
@@ -290,8 +300,8 @@ export class RemoteKeySource {
     } catch (error) {
       this.#recordFailure(
         error instanceof errors.JWKSInvalid
-          ? 'the answer is not a JSON Web Key Set'
-          : (error as Error).message,
+          ? new FetchJsonError('the answer is not a JSON Web Key Set')
+          : error,
       );
       return;
     }
@@ -322,6 +332,7 @@ export class RemoteKeySource {
   async #discover(): Promise<string> {
     const issuer = this.#issuer!;
     const url = `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
+    this.#fetching = url;
     const document = (await fetchJson(url, {
       timeoutMs: this.#settings.timeoutMs,
       maxBytes: MAX_DOCUMENT_BYTES,
@@ -350,14 +361,22 @@ export class RemoteKeySource {
     return document.jwks_uri;
   }
 
-  #recordFailure(message: string) {
+  /**
+   * Logs a failed fetch once per distinct error (a provider that stays down
+   * is not logged at every retry), saying which config keys name the source,
+   * the URL tried, what failed, what to check, and what happens meanwhile.
+   */
+  #recordFailure(error: unknown) {
+    const message = (error as Error)?.message ?? String(error);
     if (message !== this.#lastError) {
       const keySet = this.#keySet;
+      const named = [...this.#configPaths].join(', ') || 'the config';
+      const tried = this.#fetching ? ` GET ${redactUrl(this.#fetching)}:` : '';
       this.#logger.warn(
-        `gatehouse-jwks cannot fetch the key set of ${this.#name}: ${message}; ${
+        `gatehouse-jwks cannot fetch the key set of ${this.#name}, named at ${named}.${tried} ${message}. Check: ${fetchFailureHint(error)}. ${
           keySet
-            ? `serving the keys fetched at ${new Date(keySet.fetchedAt).toISOString()} meanwhile (for at most ${this.#settings.maxStaleMs / 1000} s)`
-            : 'it has no keys yet, so its tokens are rejected (jwks_unavailable)'
+            ? `Meanwhile the keys fetched at ${new Date(keySet.fetchedAt).toISOString()} serve, for at most ${this.#settings.maxStaleMs / 1000} s.`
+            : 'Until it answers, its tokens are rejected (jwks_unavailable).'
         }`,
       );
     }

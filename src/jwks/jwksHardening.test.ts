@@ -171,6 +171,40 @@ describe('gatehouse-jwks hardening', () => {
       expect(b.logs.text()).toContain('/jwks?api_key=***');
       expect(b.logs.text()).not.toMatch(/SECRETKEY123|SECRETPW456/);
     });
+    it('warns once per distinct failure, naming the config key, the URL tried, the error and what to check', async () => {
+      const failing = await listen((_req, res) => {
+        res.writeHead(503);
+        res.end();
+      });
+      try {
+        const b = await start([
+          entry({ url: idp.jwksUri, subjectPrefix: 'up' }),
+          entry({
+            issuer: `${failing.url}/realms/ci`,
+            subjectPrefix: 'down',
+            jwksCooldown: '100ms',
+          }),
+        ]);
+        const token = await new SignJWT({ sub: 'x' })
+          .setProtectedHeader({ alg: 'ES256', kid: 'k' })
+          .setIssuer(`${failing.url}/realms/ci`)
+          .setAudience('backstage-api')
+          .setIssuedAt()
+          .setExpirationTime('5m')
+          .sign((await generateKeyPair('ES256')).privateKey);
+        for (let i = 0; i < 4; i++) {
+          expect((await whoami(b, token)).status).toBe(401);
+          await new Promise(r => setTimeout(r, 150)); // past the cooldown
+        }
+        expect(failing.requests()).toBeGreaterThanOrEqual(4);
+        const warnings = b.logs.matching('warn', /cannot fetch the key set/);
+        expect(warnings.map(w => w.message)).toEqual([
+          `gatehouse-jwks cannot fetch the key set of ${failing.url}/realms/ci (OIDC discovery), named at backend.auth.externalAccess[1].options.issuer. GET ${failing.url}/realms/ci/.well-known/openid-configuration: answered HTTP 503. Check: the provider fails: check its health. Until it answers, its tokens are rejected (jwks_unavailable).`,
+        ]);
+      } finally {
+        failing.close();
+      }
+    });
   });
 
   describe('text from tokens', () => {
