@@ -95,7 +95,10 @@ export async function fetchJson(
   }
   if (!response.ok) {
     await response.body?.cancel().catch(() => {});
-    throw new FetchJsonError(`answered HTTP ${response.status}`, response.status);
+    throw new FetchJsonError(
+      `answered HTTP ${response.status}`,
+      response.status,
+    );
   }
   const declared = Number(response.headers.get('content-length'));
   if (declared > options.maxBytes) {
