@@ -12,6 +12,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { parse } from 'yaml';
+import { ConfigSources } from '@backstage/config-loader';
+import {
+  runBuiltGatehouseInProcess,
+  runGatehouse,
+} from '../src/testing/runCli';
 import {
   curlCommand,
   DEV_HASHED_TOKEN_HASH,
@@ -22,6 +27,8 @@ import {
   devJwtExamples,
   devSections,
   DevTokenRequest,
+  EXPLAIN_TITLE,
+  explainCommand,
   READY_MARKER,
   TOKEN_EXTRACTORS,
   tokenCommand,
@@ -43,6 +50,8 @@ let baseUrl: string;
 let idpUrl: string;
 let tempDir: string;
 let tokensFile: string;
+/** The variables the dev backend was started with, for explain to use the same. */
+let childEnv: Record<string, string>;
 // Stands for a real secret that a developer exported: it must work, and never be printed.
 const callerCiToken = `gth_${randomBytes(32).toString('base64url')}`;
 
@@ -197,6 +206,17 @@ function listsEntities(example: DevExample): boolean {
   );
 }
 
+/** The YAML block of docs/operations.md that sets Gatehouse's log level to debug. */
+function debugLoggingBlock(): string {
+  const page = readFileSync(join(repoRoot, 'docs', 'operations.md'), 'utf8');
+  const section = page.slice(page.indexOf('### Debug logging'));
+  const block = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
+  if (!block?.includes('level: debug')) {
+    throw new Error('docs/operations.md: no debug logging block');
+  }
+  return block;
+}
+
 beforeAll(async () => {
   const port = await freePort();
   const idpPort = await freePort();
@@ -217,19 +237,33 @@ beforeAll(async () => {
       env[name] = value;
     }
   }
-  Object.assign(env, {
+  childEnv = {
     GATEHOUSE_DEV_PORT: String(port),
     GATEHOUSE_DEV_IDP_PORT: String(idpPort),
     GATEHOUSE_TOKENS_FILE: tokensFile,
     CI_TOKEN: callerCiToken,
-  });
+  };
+  Object.assign(env, childEnv);
+  // The operations page's block that turns on debug logging for Gatehouse
+  // alone, so that the test sees every rejection the way the page says.
+  writeFileSync(join(tempDir, 'debug-logging.yaml'), debugLoggingBlock());
 
   // One process (no tsx CLI wrapper), so that killing it leaves nothing behind.
-  child = spawn(process.execPath, ['--import', 'tsx', 'dev/index.ts'], {
-    cwd: repoRoot,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'dev/index.ts',
+      '--config',
+      join(tempDir, 'debug-logging.yaml'),
+    ],
+    {
+      cwd: repoRoot,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   // If Jest is interrupted before afterAll, the backend must not outlive it.
   process.once('exit', killChild);
   child.stdout!.setEncoding('utf8').on('data', chunk => (output += chunk));
@@ -349,6 +383,95 @@ describe.each(allExamples.map(e => [e.title, e] as const))(
     }, 40_000);
   },
 );
+
+/** The externalAccess list of a config file, loaded as Backstage loads it. */
+async function externalAccessOf(file: string, env: Record<string, string>) {
+  const config = await ConfigSources.toConfig(
+    ConfigSources.default({
+      argv: ['--config', join(repoRoot, file)],
+      watch: false,
+      substitutionFunc: async name => env[name],
+    }),
+  );
+  return config.getConfigArray('backend.auth.externalAccess').map(c => c.get());
+}
+
+test("the dev config runs app-config.example.yaml's entries as they are", async () => {
+  const example = await externalAccessOf('app-config.example.yaml', {
+    CI_TOKEN: DEV_TOKENS.ciPipeline,
+    DEPLOY_BOT_TOKEN: DEV_TOKENS.deployBot,
+    GATEHOUSE_TOKENS_FILE: '.gatehouse-dev/tokens.yaml',
+  });
+  const dev = await externalAccessOf('dev/app-config.dev.yaml', {});
+  expect(example).toHaveLength(3);
+  expect(dev.slice(0, 3)).toEqual(example);
+});
+
+test('gatehouse explain on the dev config agrees with the backend on every example', async () => {
+  const examples = [
+    ...devExamples(baseUrl),
+    ...devJwtExamples(baseUrl, idpUrl),
+  ].filter(e => !e.path.includes('/call/'));
+  const saved = { ...process.env };
+  Object.assign(process.env, childEnv);
+  try {
+    for (const example of examples) {
+      const token = await resolveToken(example);
+      const explained = await runBuiltGatehouseInProcess([
+        'explain',
+        '--config',
+        'dev/app-config.dev.yaml',
+        token,
+      ]);
+      const backend = await send(example, token);
+      expect({
+        title: example.title,
+        accepted: explained.status === 0,
+      }).toEqual({ title: example.title, accepted: backend.status !== 401 });
+      if (example.expectedSubject && !example.path.includes('/call/')) {
+        expect(explained.stdout).toContain(`as '${example.expectedSubject}'.`);
+      }
+    }
+  } finally {
+    process.env = saved;
+  }
+});
+
+test("the banner's explain command, run as printed, says why the expired token is rejected", () => {
+  const command = explainCommand('dev/app-config.dev.yaml', DEV_TOKENS.expired);
+  expect(output).toContain(`# ${EXPLAIN_TITLE}\n${command}\n`);
+  const args = command.replace(/^npx gatehouse /, '').split(' ');
+  const result = runGatehouse(args, { env: childEnv });
+  expect(result.status).toBe(1);
+  expect(result.stdout).toContain('expired at 2020-01-01T00:00:00.000Z');
+});
+
+test('with the debug logging of docs/operations.md, every rejection is logged, and warned about once', async () => {
+  const token = `gth_dev_never_configured_${randomBytes(8).toString('hex')}`;
+  const fingerprint = createHash('sha256')
+    .update(token)
+    .digest('hex')
+    .slice(0, 8);
+  for (let i = 0; i < 3; i++) {
+    expect((await get('/api/demo/whoami', token)).status).toBe(401);
+  }
+  await logLine(`fingerprint="${fingerprint}"`);
+  const lines = stripVTControlCharacters(output)
+    .split('\n')
+    .filter(line => line.includes(`fingerprint="${fingerprint}"`));
+  expect(
+    lines.filter(line =>
+      / debug gatehouse-static rejected a token \(unknown_token\)/.test(line),
+    ),
+  ).toHaveLength(3);
+  expect(lines.filter(line => / warn /.test(line))).toHaveLength(1);
+  // Gatehouse's level only: no other plugin logs at debug.
+  expect(
+    stripVTControlCharacters(output)
+      .split('\n')
+      .filter(line => / debug /.test(line) && !line.includes('gatehouse-')),
+  ).toEqual([]);
+});
 
 test('a token added to the tokens file is accepted without a restart', async () => {
   const added = `gth_dev_added_at_run_time_${randomBytes(8).toString('hex')}`;

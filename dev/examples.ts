@@ -11,7 +11,7 @@
 export const READY_MARKER = 'Gatehouse dev backend is ready';
 
 export const DEV_TOKENS = {
-  /** Defaults for the variables that app-config.example.yaml uses. */
+  /** The defaults in dev/app-config.dev.yaml of the variables that app-config.example.yaml uses. */
   ciPipeline: 'gth_dev_ci_pipeline_catalog_read_0001',
   deployBot: 'gth_dev_deploy_bot_not_a_secret_0001',
   /** Written to the dev tokens file (GATEHOUSE_TOKENS_FILE). */
@@ -85,24 +85,18 @@ const SECTIONS: DevSection<ExampleSpec>[] = [
     title: 'Static tokens (gatehouse-static)',
     examples: [
       {
-        title: 'whoami with the unrestricted dev-admin token',
+        title:
+          'the entities of the catalog (from dev/examples/entities.yaml), with the unrestricted dev-admin token',
+        token: DEV_TOKENS.admin,
+        path: '/api/catalog/entities',
+        expectedStatus: 200,
+      },
+      {
+        title: 'who the backend takes the caller for, with the same token',
         token: DEV_TOKENS.admin,
         path: '/api/demo/whoami',
         expectedStatus: 200,
         expectedSubject: 'dev-admin',
-      },
-      {
-        title:
-          'the Red Hat Developer Hub docs call: catalog locations with a static token',
-        token: DEV_TOKENS.admin,
-        path: '/api/catalog/locations',
-        expectedStatus: 200,
-      },
-      {
-        title: 'catalog entities from dev/examples/entities.yaml',
-        token: DEV_TOKENS.admin,
-        path: '/api/catalog/entities',
-        expectedStatus: 200,
       },
       {
         title: 'whoami with a token whose config holds only its sha256 hash',
@@ -358,4 +352,13 @@ export function curlCommand(example: DevExample): string {
   // Quoted if needed: & would end the command, and zsh would glob the ?.
   const url = /[?&]/.test(example.url) ? `'${example.url}'` : example.url;
   return `curl${method} -w '\\nHTTP %{http_code}\\n' -H "Authorization: Bearer ${example.token}"${body} ${url}`;
+}
+
+/** The banner's last section: the CLI says what the backend does with a token. */
+export const EXPLAIN_TITLE =
+  'the same entries, the same code, one sentence per entry (any token of the examples above)';
+
+/** The explain command the banner prints, run from the repository root. */
+export function explainCommand(configFile: string, token: string): string {
+  return `npx gatehouse explain --config ${configFile} ${token}`;
 }

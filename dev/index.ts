@@ -11,7 +11,7 @@ import {
   createBackendModule,
 } from '@backstage/backend-plugin-api';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import {
   IdentityProviderProcess,
   spawnIdentityProvider,
@@ -24,24 +24,27 @@ import {
   DEV_TOKENS,
   DevExample,
   devJwtExamples,
+  EXPLAIN_TITLE,
+  explainCommand,
   devSections,
   READY_MARKER,
   tokenCommand,
 } from './examples';
 
 const repoRoot = resolve(__dirname, '..');
+/** Relative to the repository root, as the banner's explain command names it. */
+const DEV_CONFIG_FILE = 'dev/app-config.dev.yaml';
 // Catalog file locations, tokensFile and the config schema lookup resolve
 // paths against the working directory, so `npx tsx dev/index.ts` must not
 // depend on where it is started from.
 process.chdir(repoRoot);
 
-// Defaults only: a variable set by the caller wins (the tests pick a free port).
+// The defaults of dev/app-config.dev.yaml's ${VAR:-default}s that this file
+// needs too. A variable set by the caller wins (the tests pick free ports).
 const defaults: Record<string, string> = {
   GATEHOUSE_DEV_PORT: '7007',
   GATEHOUSE_DEV_IDP_PORT: '7008',
-  CI_TOKEN: DEV_TOKENS.ciPipeline,
-  DEPLOY_BOT_TOKEN: DEV_TOKENS.deployBot,
-  GATEHOUSE_TOKENS_FILE: join(repoRoot, '.gatehouse-dev', 'tokens.yaml'),
+  GATEHOUSE_TOKENS_FILE: '.gatehouse-dev/tokens.yaml',
 };
 for (const [name, value] of Object.entries(defaults)) {
   process.env[name] ||= value;
@@ -65,7 +68,7 @@ if (!existsSync(tokensFile)) {
   writeFileSync(
     tokensFile,
     [
-      '# Dev tokens for the `monitoring` entry of app-config.example.yaml.',
+      '# Dev tokens for the `monitoring` entry of dev/app-config.dev.yaml.',
       '# Changes apply within 2 s while the backend runs; no restart needed.',
       'tokens:',
       `  - token: ${DEV_TOKENS.monitoring}`,
@@ -76,12 +79,7 @@ if (!existsSync(tokensFile)) {
 }
 
 const backend = createBackend();
-backend.add(
-  devRootConfigServiceFactory([
-    join(repoRoot, 'app-config.example.yaml'),
-    join(repoRoot, 'dev', 'app-config.dev.yaml'),
-  ]),
-);
+backend.add(devRootConfigServiceFactory([DEV_CONFIG_FILE]));
 backend.add(import('../src'));
 backend.add(import('@backstage/plugin-catalog-backend'));
 backend.add(import('@backstage/plugin-permission-backend'));
@@ -186,6 +184,12 @@ function banner(issuer: string): string {
     }
   }
   lines.push(...jwtSection(issuer));
+  lines.push(
+    '## Why a token is accepted or rejected',
+    `# ${EXPLAIN_TITLE}`,
+    explainCommand(DEV_CONFIG_FILE, DEV_TOKENS.expired),
+    '',
+  );
   return lines.join('\n');
 }
 

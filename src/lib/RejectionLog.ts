@@ -16,17 +16,27 @@ export interface RejectionEvent {
   detail?: string;
 }
 
+/** Distinct tokens warned about per reason and window; the rest is summarised. */
+export const TOKENS_SHOWN_PER_REASON = 5;
+
 /**
- * Logs every rejection at debug level and warns about rejections at most once
- * per window, so that a client retrying a dead token, or a scanner sending
- * garbage, cannot flood the logs.
+ * Logs every rejection at debug level, and warns about each new kind of
+ * rejection at once: the first rejection of each reason in a window, and
+ * of each token (by fingerprint) for that reason, up to
+ * TOKENS_SHOWN_PER_REASON tokens. The rest (a client retrying a dead token,
+ * a scanner sending garbage) is counted and summarised once per window, so
+ * nothing can flood the logs and nothing new is hidden behind an old
+ * rejection. What is remembered is bounded: reasons are a fixed list.
  */
 export class RejectionLog {
   readonly #logger: LoggerService;
   readonly #source: string;
   readonly #windowMs: number;
-  readonly #pending = new Map<RejectionReason, number>();
-  #windowOpen = false;
+  /** Per reason, in this window: the fingerprints warned about, and how many rejections were not. */
+  readonly #window = new Map<
+    RejectionReason,
+    { shown: Set<string>; summarised: number }
+  >();
   #timer: NodeJS.Timeout | undefined;
 
   static create(options: {
@@ -64,23 +74,26 @@ export class RejectionLog {
       meta,
     );
 
-    if (this.#windowOpen) {
-      this.#pending.set(
-        event.reason,
-        (this.#pending.get(event.reason) ?? 0) + 1,
-      );
+    let state = this.#window.get(event.reason);
+    if (!state) {
+      state = { shown: new Set(), summarised: 0 };
+      this.#window.set(event.reason, state);
+    }
+    const token = event.fingerprint ?? '';
+    if (state.shown.has(token) || state.shown.size >= TOKENS_SHOWN_PER_REASON) {
+      state.summarised += 1;
       return;
     }
-    this.#windowOpen = true;
+    state.shown.add(token);
     this.#logger.warn(
       `${this.#source} rejected a token (${event.reason}${
         event.fingerprint ? `, fingerprint ${event.fingerprint}` : ''
-      })${detail}; further rejections are summarised at most every ${Math.round(
+      })${detail}; the same token again, or more than ${TOKENS_SHOWN_PER_REASON} tokens for one reason, is summarised every ${Math.round(
         this.#windowMs / 1000,
-      )} s, with details at debug level`,
+      )} s (LOG_LEVEL=debug logs each rejection)`,
       meta,
     );
-    this.#scheduleFlush();
+    this.#timer ??= this.#schedule();
   }
 
   close(): void {
@@ -88,28 +101,29 @@ export class RejectionLog {
     this.#timer = undefined;
   }
 
-  #scheduleFlush() {
-    this.#timer = setTimeout(() => this.#flush(), this.#windowMs);
-    this.#timer.unref();
+  #schedule(): NodeJS.Timeout {
+    const timer = setTimeout(() => this.#endWindow(), this.#windowMs);
+    timer.unref();
+    return timer;
   }
 
-  #flush() {
-    if (this.#pending.size === 0) {
-      this.#windowOpen = false;
-      return;
-    }
+  #endWindow() {
     let total = 0;
     const parts: string[] = [];
-    for (const [reason, count] of this.#pending) {
-      total += count;
-      parts.push(`${reason} ${count}`);
+    for (const [reason, { summarised }] of this.#window) {
+      if (summarised) {
+        total += summarised;
+        parts.push(`${reason} ${summarised}`);
+      }
     }
-    this.#pending.clear();
-    this.#logger.warn(
-      `${this.#source} rejected ${total} more token(s) in the last ${Math.round(
-        this.#windowMs / 1000,
-      )} s: ${parts.join(', ')}`,
-    );
-    this.#scheduleFlush();
+    this.#window.clear();
+    this.#timer = undefined;
+    if (total) {
+      this.#logger.warn(
+        `${this.#source} rejected ${total} more token(s) in the last ${Math.round(
+          this.#windowMs / 1000,
+        )} s: ${parts.join(', ')}`,
+      );
+    }
   }
 }
