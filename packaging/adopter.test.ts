@@ -47,6 +47,12 @@ import {
   runTokenChecks,
   secretsIn,
 } from './tokenChecks';
+import {
+  configEntryAsWritten,
+  CreatedToken,
+  createTokenAsWritten,
+  runCallsAsWritten,
+} from './walkThrough';
 
 const work =
   process.env.PACKAGING_WORK_DIR ||
@@ -58,6 +64,7 @@ describe(`an adopter's backend on backend-defaults ${CURRENT_LINE.line}`, () => 
   let backend: BackendProcess;
   let tokens: CheckTokens;
   let keySet: KeySet;
+  let walkThrough: CreatedToken;
 
   before(async () => {
     tarball = packTarball(join(work, 'pack'));
@@ -94,6 +101,8 @@ describe(`an adopter's backend on backend-defaults ${CURRENT_LINE.line}`, () => 
 
     let adminHash: string;
     ({ tokens, adminHash, keySet } = await issueCheckTokens(backendDir));
+    // The README's walk-through, steps 1 and 2, as written.
+    walkThrough = createTokenAsWritten(backendDir);
 
     const port = await freePort();
     writeFileSync(
@@ -105,11 +114,14 @@ describe(`an adopter's backend on backend-defaults ${CURRENT_LINE.line}`, () => 
           listen: { host: '127.0.0.1', port },
           database: { client: 'better-sqlite3', connection: ':memory:' },
           auth: {
-            externalAccess: externalAccessFor({
-              readerToken: tokens.reader,
-              adminHash,
-              keySet,
-            }),
+            externalAccess: [
+              ...externalAccessFor({
+                readerToken: tokens.reader,
+                adminHash,
+                keySet,
+              }),
+              configEntryAsWritten(walkThrough),
+            ],
           },
         },
         auth: { providers: { guest: {} } },
@@ -208,10 +220,44 @@ describe(`an adopter's backend on backend-defaults ${CURRENT_LINE.line}`, () => 
     assert.deepEqual(actual, expected);
   });
 
+  it("follows the README's walk-through: every call answers as its comment says", () => {
+    const results = runCallsAsWritten({
+      backendDir,
+      baseUrl: backend.baseUrl,
+      configFile: 'app-config.yaml',
+      token: walkThrough.token,
+    });
+    const kinds = results.map(r => r.command.split(' ').slice(0, 3).join(' '));
+    assert.deepEqual(kinds, [
+      'npx gatehouse config-check',
+      'curl -H "Authorization:',
+      'curl -H "Authorization:',
+      'curl -H "Authorization:',
+      'curl -H "Authorization:',
+      'npx gatehouse explain',
+    ]);
+    for (const { command, promised, got } of results) {
+      if (command.startsWith('curl ')) {
+        assert.equal(got, /^\d{3}/.exec(promised)?.[0], command);
+      } else if (command.includes('config-check')) {
+        assert.match(got, /^exit 0: [\s\S]*is valid/, command);
+      } else {
+        assert.match(
+          got,
+          /^exit 0: [\s\S]*Result: accepted by backend\.auth\.externalAccess\[3\] as 'ci-pipeline'/,
+          command,
+        );
+      }
+    }
+  });
+
   it('logs that Gatehouse is loaded, audits denials, and logs no token', () => {
     const output = backend.output();
-    assert.match(output, /gatehouse-static loaded 2 token\(s\) for 2 entries/);
+    assert.match(output, /gatehouse-static loaded 3 token\(s\) for 3 entries/);
     assert.match(output, /access-restriction-denial/);
-    assert.equal(leakedPiece(output, secretsIn(tokens)), undefined);
+    assert.equal(
+      leakedPiece(output, [...secretsIn(tokens), walkThrough.token]),
+      undefined,
+    );
   });
 });

@@ -1,6 +1,6 @@
 /**
  * The Red Hat Developer Hub test: Gatehouse exported as a dynamic plugin with
- * RHDH's CLI (packaging/export-dynamic-plugin.sh, as the README says), laid
+ * RHDH's CLI (packaging/export-dynamic-plugin.sh, as docs/rhdh.md says), laid
  * out by RHDH's own installer (packaging/rhdh/install-dynamic-plugins.py,
  * with its config in `pluginConfig` of dynamic-plugins.yaml), and loaded by
  * `@backstage/backend-dynamic-feature-service` into a backend shaped like
@@ -86,7 +86,7 @@ describe(`Gatehouse as an RHDH dynamic plugin, on backend-defaults ${HOST_LINE.l
     });
     npm(hostDir, ['install']);
 
-    // The README's steps: export, then list the result in dynamic-plugins.yaml
+    // docs/rhdh.md's steps: export, then list the result in dynamic-plugins.yaml
     // for RHDH's installer.
     execFileSync(
       'bash',

@@ -8,7 +8,7 @@
 # the derived package RHDH loads, and its `npm pack` tarball beside it.
 # Needs Node.js and npm; installs yarn 1 and the RHDH CLI once into
 # GATEHOUSE_EXPORT_TOOLS (default ~/.cache/gatehouse-rhdh-export).
-# See the README's "Red Hat Developer Hub" section.
+# See docs/rhdh.md.
 set -euo pipefail
 
 RHDH_CLI_VERSION=1.9.1

@@ -29,7 +29,7 @@ import {
 } from '../src/testing/testIdentityProvider';
 import { freePort, isListening, Replica, startReplica } from './replicaProcess';
 
-/** README: a tokensFile change applies within 2 s; allow for a slow machine. */
+/** docs/static-tokens.md: a tokensFile change applies within 2 s; allow for a slow machine. */
 const TOKENS_FILE_DEADLINE_MS = 10_000;
 
 interface Whoami {
@@ -203,7 +203,7 @@ function writeTokensFile(file: string, tokens: object[]) {
  * A first, then B: replicas that start at the same moment on an empty
  * database race to create knex's migration tables in each plugin database,
  * and the loser fails to start; worse, the race can leave two rows in a
- * migration lock table, and then no replica can ever start (see README.md).
+ * migration lock table, and then no replica can ever start (see docs/operations.md).
  * That is Backstage's and knex's, not Gatehouse's, so the test avoids it;
  * REPLICAS_START_TOGETHER=1 starts both at once to reproduce it.
  */

@@ -97,7 +97,7 @@ describe('config.d.ts', () => {
     ).toEqual([]);
   });
 
-  it("cannot make config:check --strict accept Gatehouse's types: Backstage's entry union is closed (README, Troubleshooting)", async () => {
+  it("cannot make config:check --strict accept Gatehouse's types: Backstage's entry union is closed (docs/troubleshooting.md)", async () => {
     const errors = await strictErrors([
       {
         type: 'gatehouse-static',

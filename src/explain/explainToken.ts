@@ -27,7 +27,7 @@ export interface EntryExplanation {
   path: string;
   type: string;
   outcome: 'accepted' | 'rejected' | 'not_tried' | 'unsupported';
-  /** A reason code (see the README), for rejections. */
+  /** A reason code (docs/operations.md), for rejections. */
   reason?: string;
   /** A sentence for humans. */
   sentence: string;

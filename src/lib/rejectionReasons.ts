@@ -1,7 +1,7 @@
 /**
  * Why a token was turned away. The codes are part of Gatehouse's interface:
  * they appear in logs, in the `gatehouse.token.rejections` metric and in
- * `gatehouse explain`, and the README's troubleshooting table is keyed on them.
+ * `gatehouse explain`, and docs/operations.md's table of reason codes is keyed on them.
  *
  * @public
  */
