@@ -38,6 +38,8 @@ export async function startGatehouseTestBackend(options: {
     ({
       ...options.extraConfig,
       backend: {
+        // Other backend keys of extraConfig (e.g. `actions`) are kept.
+        ...(options.extraConfig?.backend as JsonObject | undefined),
         auth: { pluginKeyStore, externalAccess },
       },
     }) as JsonObject;
