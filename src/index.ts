@@ -17,7 +17,11 @@ import {
   createBackendFeatureLoader,
 } from '@backstage/backend-plugin-api';
 import { validateExternalAccess } from './config/validateExternalAccess';
+import { externalAccessEntriesOfType } from './lib/externalAccessEntries';
 import { reportOnce } from './lib/startupReport';
+import { gatehousePlugin } from './managed/gatehousePlugin';
+import { GATEHOUSE_MANAGED_TYPE } from './managed/managedOptions';
+import { gatehouseManagedTokenHandlerServiceFactory } from './managed/managedTokenHandlerServiceFactory';
 import { externalAudienceTokenServiceFactory } from './externalTokens/externalAudienceTokenServiceRef';
 import { gatehouseJwksTokenHandlerServiceFactory } from './jwks/jwksTokenHandlerServiceFactory';
 import { pluginRequestServiceFactory } from './pluginRequest/pluginRequestServiceRef';
@@ -65,6 +69,12 @@ const gatehouse = createBackendFeatureLoader({
       }),
       pluginRequestServiceFactory,
       externalAudienceTokenServiceFactory,
+      // Managed tokens only when an entry turns them on: the plugin has a
+      // database and an API, which a backend without them should not get.
+      ...(externalAccessEntriesOfType(rootConfig, GATEHOUSE_MANAGED_TYPE)
+        .length
+        ? [gatehouseManagedTokenHandlerServiceFactory, gatehousePlugin]
+        : []),
     ];
   },
 });

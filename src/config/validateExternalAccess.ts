@@ -7,6 +7,10 @@ import { GatehouseConfigError } from '../lib/GatehouseConfigError';
 import { parseJwksOptions } from '../jwks/jwksOptions';
 import { subjectNamespaceProblems } from '../jwks/subjectNamespaces';
 import { parseStaticOptions } from '../static/staticOptions';
+import {
+  GATEHOUSE_MANAGED_TYPE,
+  parseManagedOptions,
+} from '../managed/managedOptions';
 
 function problemsOf(parse: () => unknown): string[] {
   try {
@@ -18,6 +22,33 @@ function problemsOf(parse: () => unknown): string[] {
     }
     throw error;
   }
+}
+
+/**
+ * The `gatehouse-managed` entry: one at most, valid options, and no
+ * entry-level `accessRestrictions`, which would replace every managed
+ * token's own restrictions (Backstage applies an entry's restrictions over
+ * whatever its handler returns).
+ */
+function managedEntryProblems(config: Config): string[] {
+  const entries = externalAccessEntriesOfType(config, GATEHOUSE_MANAGED_TYPE);
+  const problems = entries.flatMap(entry =>
+    problemsOf(() => parseManagedOptions(entry.rawOptions, entry.optionsPath)),
+  );
+  for (const entry of entries.slice(1)) {
+    problems.push(
+      `backend.auth.externalAccess[${entry.index}]: a second gatehouse-managed entry; one turns managed tokens on for the whole backend, remove this one`,
+    );
+  }
+  const list = config.getOptionalConfigArray('backend.auth.externalAccess');
+  for (const entry of entries) {
+    if (list?.[entry.index].has('accessRestrictions')) {
+      problems.push(
+        `backend.auth.externalAccess[${entry.index}].accessRestrictions: not allowed on the gatehouse-managed entry: each managed token has its own restrictions, which entry-level ones would replace; remove it`,
+      );
+    }
+  }
+  return problems;
 }
 
 /** The entry a problem names first, so that the report reads top to bottom like the config. */
@@ -51,6 +82,7 @@ export function validateExternalAccess(config: Config): void {
       problemsOf(() => parseJwksOptions(entry.rawOptions, entry.optionsPath)),
     ),
     ...subjectNamespaceProblems(config).problems,
+    ...managedEntryProblems(config),
   ];
   if (problems.length) {
     throw new GatehouseConfigError(

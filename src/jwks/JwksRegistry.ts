@@ -52,6 +52,7 @@ const STAGE: Record<RejectionReason, number> = {
   too_old: 8,
   token_expired_static: 8,
   unknown_token: 0,
+  managed_unavailable: 0,
 };
 
 export type JwksVerification =

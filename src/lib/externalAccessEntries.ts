@@ -9,7 +9,11 @@ export const EXTERNAL_ACCESS_KEY = 'backend.auth.externalAccess';
 const ENTRY_KEYS = ['type', 'options', 'accessRestrictions'] as const;
 
 /** Gatehouse's own types check their options themselves, strictly. */
-const TYPES_WITH_STRICT_OPTIONS = ['gatehouse-static', 'gatehouse-jwks'];
+const TYPES_WITH_STRICT_OPTIONS = [
+  'gatehouse-static',
+  'gatehouse-jwks',
+  'gatehouse-managed',
+];
 
 /** One `backend.auth.externalAccess` entry of a given type. */
 export interface ExternalAccessEntry {

@@ -21,6 +21,7 @@ export const REJECTION_REASONS = [
   'token_expired_static',
   'unknown_token',
   'jwks_unavailable',
+  'managed_unavailable',
 ] as const;
 
 /** @public */

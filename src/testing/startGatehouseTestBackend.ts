@@ -6,6 +6,7 @@ import gatehouse from '../index';
 import { CapturedLogs } from './CapturedLogs';
 import { staticPluginKeyStoreConfig } from './pluginKeyStore';
 import { realAuthFeatures } from './realAuthFeatures';
+import { closingSqliteDatabaseServiceFactory } from './userTokens';
 
 export interface GatehouseTestBackend {
   server: Awaited<ReturnType<typeof startTestBackend>>['server'];
@@ -50,6 +51,9 @@ export async function startGatehouseTestBackend(options: {
   const backend = await startTestBackend({
     features: [
       ...realAuthFeatures(rootConfig),
+      // Test-utils' default database never closes SQLite pools, and
+      // Gatehouse's plugin (managed tokens) opens one.
+      closingSqliteDatabaseServiceFactory,
       logs.factory(),
       gatehouse,
       createDemoPlugin('demo'),

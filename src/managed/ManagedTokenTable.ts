@@ -1,0 +1,184 @@
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import { sha256Hex } from '../lib/tokenDigest';
+import type {
+  ManagedTokenRecord,
+  ManagedTokenStore,
+} from './ManagedTokenStore';
+
+/** How the table keeps up with the database; see docs. */
+export interface SyncSettings {
+  /** How often changes are read. */
+  intervalMs: number;
+  /**
+   * How far back each read looks before the last one: covers writes that
+   * committed late and clocks of replicas that differ.
+   */
+  overlapMs: number;
+  /** Every so often the whole active set is read again. */
+  fullReloadMs: number;
+  /**
+   * While the database cannot be read, known tokens keep working this long
+   * after the last successful read; then every managed token is refused.
+   */
+  maxStaleMs: number;
+}
+
+export const SYNC_DEFAULTS: SyncSettings = {
+  intervalMs: 1_000,
+  overlapMs: 60_000,
+  fullReloadMs: 10 * 60_000,
+  maxStaleMs: 5 * 60_000,
+};
+
+export type ManagedVerification =
+  | { result: 'accepted'; record: ManagedTokenRecord }
+  | { result: 'unknown' }
+  | { result: 'unavailable'; since?: number };
+
+/**
+ * The active managed tokens of this replica, by SHA-256, in memory: a
+ * request costs one hash and one map lookup, never a database read. The
+ * `gatehouse` plugin attaches the database store; until then, and when the
+ * store has not been read for `maxStaleMs`, every managed token is refused.
+ */
+export class ManagedTokenTable {
+  readonly #byHash = new Map<string, ManagedTokenRecord>();
+  /**
+   * Revoked tokens' hashes and when they were revoked, for as long as a read
+   * that began before the revocation could still return the token as active.
+   */
+  readonly #revoked = new Map<string, number>();
+  readonly #settings: SyncSettings;
+  readonly #logger: LoggerService;
+  readonly #now: () => number;
+  #store?: ManagedTokenStore;
+  #timer?: NodeJS.Timeout;
+  #lastReadAt?: number;
+  #lastFullAt = -Infinity;
+  #lastError?: string;
+  #syncing?: Promise<void>;
+
+  constructor(options: {
+    logger: LoggerService;
+    settings?: Partial<SyncSettings>;
+    now?: () => number;
+  }) {
+    this.#logger = options.logger;
+    this.#settings = { ...SYNC_DEFAULTS, ...options.settings };
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Starts reading the store: once now, then every interval. */
+  async attach(store: ManagedTokenStore): Promise<void> {
+    this.#store = store;
+    await this.sync();
+    this.#timer = setInterval(() => {
+      this.sync().catch(() => {}); // sync() logs its own failures
+    }, this.#settings.intervalMs);
+    this.#timer.unref();
+  }
+
+  close(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  get attached(): boolean {
+    return this.#store !== undefined;
+  }
+
+  /** Reads what changed since the last read (or everything, now and then). */
+  sync(): Promise<void> {
+    this.#syncing ??= this.#read().finally(() => {
+      this.#syncing = undefined;
+    });
+    return this.#syncing;
+  }
+
+  /** Applies a record written by this replica at once, before the next read. */
+  apply(record: ManagedTokenRecord): void {
+    this.#put(record, this.#now());
+  }
+
+  verify(token: string): ManagedVerification {
+    const now = this.#now();
+    if (
+      this.#lastReadAt === undefined ||
+      now - this.#lastReadAt > this.#settings.maxStaleMs
+    ) {
+      return { result: 'unavailable', since: this.#lastReadAt };
+    }
+    const record = this.#byHash.get(sha256Hex(token));
+    // Expiry is checked here, not only at the next read.
+    return record && record.expiresAt > now
+      ? { result: 'accepted', record }
+      : { result: 'unknown' };
+  }
+
+  get size(): number {
+    return this.#byHash.size;
+  }
+
+  async #read(): Promise<void> {
+    const store = this.#store;
+    if (!store) return;
+    const startedAt = this.#now();
+    try {
+      const full = startedAt - this.#lastFullAt >= this.#settings.fullReloadMs;
+      if (full) {
+        const active = await store.active(startedAt);
+        this.#byHash.clear();
+        for (const record of active) this.#put(record, startedAt);
+        this.#lastFullAt = startedAt;
+      } else {
+        const since = (this.#lastReadAt ?? 0) - this.#settings.overlapMs;
+        for (const record of await store.changedSince(since)) {
+          this.#put(record, startedAt);
+        }
+      }
+      // The read began at startedAt: what it saw is at least that fresh.
+      this.#lastReadAt = startedAt;
+      this.#forgetOldRevocations(startedAt);
+      if (this.#lastError) {
+        this.#logger.info(
+          `gatehouse-managed reads its tokens from the database again (${this.#byHash.size} active)`,
+        );
+        this.#lastError = undefined;
+      }
+    } catch (error) {
+      const message = String((error as Error)?.message ?? error).split('\n')[0];
+      if (message !== this.#lastError) {
+        const last = this.#lastReadAt;
+        this.#logger.warn(
+          `gatehouse-managed cannot read its tokens from the database: ${message}. ${
+            last === undefined
+              ? 'No managed token is accepted until it can.'
+              : `The ${this.#byHash.size} tokens read at ${new Date(last).toISOString()} keep working until ${new Date(last + this.#settings.maxStaleMs).toISOString()} (maxStale); revocations made meanwhile on other replicas take effect when the database answers again.`
+          }`,
+        );
+      }
+      this.#lastError = message;
+    }
+  }
+
+  #put(record: ManagedTokenRecord, now: number) {
+    const revokedAt = this.#revoked.get(record.tokenHash);
+    if (revokedAt !== undefined && record.updatedAt <= revokedAt) {
+      return; // an older state than the revocation already applied
+    }
+    if (record.revokedAt !== undefined) {
+      this.#revoked.set(record.tokenHash, record.updatedAt);
+      this.#byHash.delete(record.tokenHash);
+    } else if (record.expiresAt <= now) {
+      this.#byHash.delete(record.tokenHash);
+    } else {
+      this.#byHash.set(record.tokenHash, record);
+    }
+  }
+
+  #forgetOldRevocations(now: number) {
+    for (const [hash, at] of this.#revoked) {
+      if (now - at > 2 * this.#settings.overlapMs) this.#revoked.delete(hash);
+    }
+  }
+}

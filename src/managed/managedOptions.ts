@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { parseConfig } from '../lib/configIssues';
+import { durationSchema } from '../lib/durationSchema';
+import { SYNC_DEFAULTS, SyncSettings } from './ManagedTokenTable';
+
+export const GATEHOUSE_MANAGED_TYPE = 'gatehouse-managed';
+
+/** The options of the `gatehouse-managed` entry, validated. */
+export interface ManagedEntryOptions {
+  /** The longest lifetime a token may be created with. */
+  maxLifetimeMs: number;
+  /** The lifetime of a token created without one. */
+  defaultLifetimeMs: number;
+  /** How long a rotated token keeps working by default. */
+  rotationOverlapMs: number;
+  sync: Pick<SyncSettings, 'intervalMs' | 'maxStaleMs'>;
+}
+
+const DAY = 24 * 60 * 60_000;
+
+export const MANAGED_DEFAULTS = {
+  maxLifetimeMs: 365 * DAY,
+  defaultLifetimeMs: 90 * DAY,
+  rotationOverlapMs: 60 * 60_000,
+};
+
+const optionsSchema = z.strictObject({
+  maxLifetime: durationSchema.optional(),
+  defaultLifetime: durationSchema.optional(),
+  rotationOverlap: durationSchema.optional(),
+  syncInterval: durationSchema.optional(),
+  maxStale: durationSchema.optional(),
+});
+
+/**
+ * Validates the `options` of the `gatehouse-managed` entry.
+ *
+ * @throws GatehouseConfigError naming each invalid key
+ */
+export function parseManagedOptions(
+  raw: unknown,
+  path: string,
+): ManagedEntryOptions {
+  const title = `Invalid gatehouse-managed options at ${path}:`;
+  const options = parseConfig(optionsSchema, raw, path, title);
+  const maxLifetimeMs = options.maxLifetime ?? MANAGED_DEFAULTS.maxLifetimeMs;
+  return {
+    maxLifetimeMs,
+    defaultLifetimeMs: Math.min(
+      options.defaultLifetime ?? MANAGED_DEFAULTS.defaultLifetimeMs,
+      maxLifetimeMs,
+    ),
+    rotationOverlapMs:
+      options.rotationOverlap ?? MANAGED_DEFAULTS.rotationOverlapMs,
+    sync: {
+      intervalMs: options.syncInterval ?? SYNC_DEFAULTS.intervalMs,
+      maxStaleMs: options.maxStale ?? SYNC_DEFAULTS.maxStaleMs,
+    },
+  };
+}

@@ -1,0 +1,44 @@
+import { externalTokenHandlersServiceRef } from '@backstage/backend-defaults/auth';
+import {
+  coreServices,
+  createServiceFactory,
+} from '@backstage/backend-plugin-api';
+import { metricsServiceRef } from '@backstage/backend-plugin-api/alpha';
+import { RejectionLog } from '../lib/RejectionLog';
+import { createTokenMetrics } from '../lib/tokenMetrics';
+import { createManagedTokenHandler } from './managedTokenHandler';
+import { GATEHOUSE_MANAGED_TYPE } from './managedOptions';
+import { managedTokensServiceRef } from './managedTokensServiceRef';
+
+/**
+ * Adds the `gatehouse-managed` type to `backend.auth.externalAccess`: tokens
+ * issued at run time through the `gatehouse` plugin's API.
+ *
+ * @public
+ */
+export const gatehouseManagedTokenHandlerServiceFactory = createServiceFactory({
+  service: externalTokenHandlersServiceRef,
+  deps: {
+    rootLogger: coreServices.rootLogger,
+    rootLifecycle: coreServices.rootLifecycle,
+    managed: managedTokensServiceRef,
+    pluginMetadata: coreServices.pluginMetadata,
+    metrics: metricsServiceRef,
+  },
+  createRootContext({ rootLogger, rootLifecycle, managed }) {
+    const rejections = RejectionLog.create({
+      logger: rootLogger.child({ service: GATEHOUSE_MANAGED_TYPE }),
+      source: GATEHOUSE_MANAGED_TYPE,
+    });
+    rootLifecycle.addShutdownHook(() => rejections.close());
+    return { table: managed.table, rejections };
+  },
+  factory({ pluginMetadata, metrics }, { table, rejections }) {
+    return createManagedTokenHandler({
+      table,
+      rejections,
+      metrics: createTokenMetrics(metrics),
+      pluginId: pluginMetadata.getId(),
+    });
+  },
+});

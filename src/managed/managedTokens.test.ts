@@ -1,0 +1,244 @@
+import request from 'supertest';
+import { whoami } from '../testing/requests';
+import {
+  GatehouseTestBackend,
+  startGatehouseTestBackend,
+  startupErrorOf,
+} from '../testing/startGatehouseTestBackend';
+
+const ADMIN = 'gth_managed-test-admin-0123456789abcdefgh';
+const GATEHOUSE_ONLY = 'gth_managed-test-gatehouse-only-01234567';
+
+/**
+ * Managed tokens through a real backend: Gatehouse's plugin with its real
+ * SQLite database, real auth and httpAuth, the demo plugins, and a static
+ * admin token to manage them with.
+ */
+describe('gatehouse-managed', () => {
+  let backend: GatehouseTestBackend;
+
+  beforeAll(async () => {
+    backend = await startGatehouseTestBackend({
+      externalAccess: [
+        {
+          type: 'gatehouse-static',
+          options: { subject: 'admin', token: ADMIN },
+        },
+        {
+          type: 'gatehouse-static',
+          options: { subject: 'narrow-service', token: GATEHOUSE_ONLY },
+          accessRestrictions: [{ plugin: 'gatehouse' }],
+        },
+        { type: 'gatehouse-managed', options: { maxLifetime: '30d' } },
+      ],
+    });
+  });
+  afterAll(() => backend?.stop());
+
+  const api = (method: 'get' | 'post' | 'delete', path: string, as = ADMIN) =>
+    request(backend.server)
+      [method](`/api/gatehouse${path}`)
+      .set('Authorization', `Bearer ${as}`);
+
+  async function create(body: object) {
+    const response = await api('post', '/tokens').send(body);
+    expect({ status: response.status, body: response.body }).toMatchObject({
+      status: 201,
+    });
+    return response.body;
+  }
+
+  it('issues a token shown once, whose own restrictions Backstage applies', async () => {
+    const created = await create({
+      subject: 'deploy-bot',
+      description: 'deploys the demo',
+      expiresIn: '7d',
+      accessRestrictions: [
+        { plugin: 'demo', permissionAttribute: { action: ['read'] } },
+      ],
+    });
+    expect(created.token).toMatch(/^gthm_[0-9A-Za-z]{49}$/);
+    expect(created).toMatchObject({
+      subject: 'deploy-bot',
+      createdBy: 'admin',
+      status: 'active',
+      accessRestrictions: [
+        { plugin: 'demo', permissionAttribute: { action: ['read'] } },
+      ],
+    });
+
+    const ok = await whoami(backend, created.token);
+    expect(ok.status).toBe(200);
+    expect(ok.body.principal).toEqual({
+      type: 'service',
+      subject: 'deploy-bot',
+      accessRestrictions: { permissionAttributes: { action: ['read'] } },
+    });
+    const elsewhere = await whoami(backend, created.token, 'other');
+    expect(elsewhere.status).toBe(403);
+    expect(elsewhere.body.error.message).toBe(
+      "This token's access is restricted to plugin(s) 'demo'",
+    );
+
+    // Shown once: the inventory has metadata only.
+    const listed = await api('get', '/tokens');
+    expect(listed.status).toBe(200);
+    const text = JSON.stringify(listed.body);
+    expect(text).not.toContain(created.token);
+    expect(text).not.toMatch(/[0-9a-f]{64}/);
+    expect(listed.body.items.map((t: { id: string }) => t.id)).toContain(
+      created.id,
+    );
+    const one = await api('get', `/tokens/${created.id}`);
+    expect(one.body).toEqual(
+      Object.fromEntries(
+        Object.entries(created).filter(([key]) => key !== 'token'),
+      ),
+    );
+  });
+
+  it('revokes at once, and keeps the revocation in the inventory', async () => {
+    const created = await create({
+      subject: 'short-lived',
+      description: 'revoked in this test',
+    });
+    expect((await whoami(backend, created.token)).status).toBe(200);
+    const revoked = await api('delete', `/tokens/${created.id}`).send({
+      reason: 'leaked in a build log',
+    });
+    expect(revoked.status).toBe(200);
+    expect(revoked.body).toMatchObject({
+      status: 'revoked',
+      revokedBy: 'admin',
+      revokeReason: 'leaked in a build log',
+    });
+    expect((await whoami(backend, created.token)).status).toBe(401);
+    const audit = backend.logs.entries.filter(
+      e => e.meta.isAuditEvent && e.meta.eventId === 'managed-token-revoke',
+    );
+    expect(audit.map(e => e.meta.status)).toEqual(['initiated', 'succeeded']);
+    expect(audit[1].meta).toMatchObject({
+      actor: { actorId: 'admin' },
+      meta: {
+        id: created.id,
+        subject: 'short-lived',
+        reason: 'leaked in a build log',
+      },
+    });
+    expect(backend.logs.text()).not.toContain(created.token);
+  });
+
+  it('rotates: the successor has the same subject and scope, the predecessor ends after the overlap', async () => {
+    const first = await create({
+      subject: 'rotating',
+      description: 'rotated in this test',
+      accessRestrictions: [{ plugin: 'demo' }],
+    });
+    const rotated = await api('post', `/tokens/${first.id}/rotate`).send({
+      overlap: 0,
+    });
+    expect(rotated.status).toBe(201);
+    expect(rotated.body).toMatchObject({
+      subject: 'rotating',
+      accessRestrictions: [{ plugin: 'demo' }],
+      rotatedFrom: first.id,
+      previous: { id: first.id, status: 'expired' },
+    });
+    expect((await whoami(backend, rotated.body.token)).status).toBe(200);
+    expect((await whoami(backend, first.token)).status).toBe(401);
+  });
+
+  it.each([
+    [{ subject: 'a', description: 'x', scope: 'all' }, "unknown key 'scope'"],
+    [{ description: 'x' }, 'subject: is required'],
+    [
+      { subject: 'plugin:catalog', description: 'x' },
+      "must not start with 'plugin:'",
+    ],
+    [
+      { subject: 'a b', description: 'x' },
+      'subject: must be a non-empty string without white space',
+    ],
+    [
+      { subject: 'a', description: 'x', expiresIn: '60d' },
+      'expiresIn: the lifetime may be at most 30 days',
+    ],
+    [
+      { subject: 'a', description: 'x', expiresAt: '2020-01-01T00:00:00Z' },
+      'expiresAt: must be in the future',
+    ],
+    [
+      { subject: 'a', description: 'x', accessRestrictions: [] },
+      'accessRestrictions: must name at least one plugin',
+    ],
+    [
+      {
+        subject: 'a',
+        description: 'x',
+        accessRestrictions: [{ plugin: 'demo', permission: [] }],
+      },
+      'accessRestrictions[0].permission: must name at least one permission',
+    ],
+    [
+      {
+        subject: 'a',
+        description: 'x',
+        accessRestrictions: [{ plugin: 'demo' }, { plugin: 'demo' }],
+      },
+      "plugin 'demo' is named twice",
+    ],
+    [{ subject: 'a', description: 'x'.repeat(20_000) }, 'larger than 16 KiB'],
+  ])('answers 400 naming the field (%#)', async (body, message) => {
+    const response = await api('post', '/tokens').send(body);
+    expect(response.status).toBe(400);
+    expect(response.body.error.message).toContain(message);
+  });
+
+  it('answers 400 for a body that is not JSON, and 404 for an unknown id', async () => {
+    const notJson = await api('post', '/tokens')
+      .set('Content-Type', 'application/json')
+      .send('{"subject":');
+    expect(notJson.status).toBe(400);
+    expect((await api('get', '/tokens/nope')).status).toBe(404);
+    expect((await api('delete', '/tokens/nope')).status).toBe(404);
+  });
+
+  it('lets a restricted service read but not create tokens', async () => {
+    expect((await api('get', '/tokens', GATEHOUSE_ONLY)).status).toBe(200);
+    const refused = await api('post', '/tokens', GATEHOUSE_ONLY).send({
+      subject: 'wider',
+      description: 'would be wider than its creator',
+    });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.message).toContain(
+      'a restricted service may not create managed tokens',
+    );
+  });
+
+  it('rejects a mistyped or unknown managed token with 401', async () => {
+    const { token } = await create({ subject: 'typo', description: 'x' });
+    const mistyped = `${token.slice(0, 10)}${token[10] === 'A' ? 'B' : 'A'}${token.slice(11)}`;
+    expect((await whoami(backend, mistyped)).status).toBe(401);
+    expect((await whoami(backend, `gthm_${'0'.repeat(49)}`)).status).toBe(401);
+  });
+});
+
+describe('gatehouse-managed start-up checks', () => {
+  it('refuses entry-level restrictions, a second entry and unknown options', async () => {
+    expect(
+      await startupErrorOf([
+        {
+          type: 'gatehouse-managed',
+          options: { maxLifetme: '30d' },
+          accessRestrictions: [{ plugin: 'catalog' }],
+        },
+        { type: 'gatehouse-managed', options: {} },
+      ]),
+    ).toMatchInlineSnapshot(`
+     "Invalid backend.auth.externalAccess configuration:
+       - backend.auth.externalAccess[0].options.maxLifetme: unknown key 'maxLifetme'; did you mean 'maxLifetime'?
+       - backend.auth.externalAccess[0].accessRestrictions: not allowed on the gatehouse-managed entry: each managed token has its own restrictions, which entry-level ones would replace; remove it
+       - backend.auth.externalAccess[1]: a second gatehouse-managed entry; one turns managed tokens on for the whole backend, remove this one"
+    `);
+  });
+});
