@@ -52,8 +52,11 @@ export async function startGatehouseTestBackend(options: {
     features: [
       ...realAuthFeatures(rootConfig),
       // Test-utils' default database never closes SQLite pools, and
-      // Gatehouse's plugin (managed tokens) opens one.
-      closingSqliteDatabaseServiceFactory,
+      // Gatehouse's plugin (managed tokens) opens one. (The auth backend's
+      // features bring the same factory.)
+      ...(options.features?.includes(closingSqliteDatabaseServiceFactory)
+        ? []
+        : [closingSqliteDatabaseServiceFactory]),
       logs.factory(),
       gatehouse,
       createDemoPlugin('demo'),
