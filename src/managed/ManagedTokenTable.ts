@@ -57,6 +57,11 @@ export class ManagedTokenTable {
   #lastFullAt = -Infinity;
   #lastError?: string;
   #syncing?: Promise<void>;
+  /**
+   * Whether Backstage was seen to apply the restrictions a handler returns
+   * (the start-up self-check); until then restricted tokens are refused.
+   */
+  #restrictionsHonoured = false;
 
   constructor(options: {
     logger: LoggerService;
@@ -113,6 +118,23 @@ export class ManagedTokenTable {
     return record && record.expiresAt > now
       ? { result: 'accepted', record }
       : { result: 'unknown' };
+  }
+
+  get restrictionsHonoured(): boolean {
+    return this.#restrictionsHonoured;
+  }
+
+  set restrictionsHonoured(value: boolean) {
+    this.#restrictionsHonoured = value;
+  }
+
+  /** Adds a record that is in memory only (the self-check's probe). */
+  addProbe(record: ManagedTokenRecord): void {
+    this.#byHash.set(record.tokenHash, record);
+  }
+
+  removeProbe(record: ManagedTokenRecord): void {
+    this.#byHash.delete(record.tokenHash);
   }
 
   get size(): number {

@@ -6,6 +6,7 @@ import { MANAGED_TOKEN_PERMISSIONS } from './managedTokenPermissions';
 import { managedTokensServiceRef } from './managedTokensServiceRef';
 import { createManagedTokensRouter } from './managedTokensRouter';
 import { ManagedTokenStore } from './ManagedTokenStore';
+import { checkRestrictionsHonoured } from './restrictionsSelfCheck';
 
 /**
  * The `gatehouse` plugin: managed tokens in its database (SQLite or
@@ -20,6 +21,9 @@ export const gatehousePlugin = createBackendPlugin({
     env.registerInit({
       deps: {
         database: coreServices.database,
+        auth: coreServices.auth,
+        logger: coreServices.logger,
+        lifecycle: coreServices.lifecycle,
         httpRouter: coreServices.httpRouter,
         httpAuth: coreServices.httpAuth,
         permissions: coreServices.permissions,
@@ -37,6 +41,15 @@ export const gatehousePlugin = createBackendPlugin({
           await deps.database.getClient(),
         );
         await managed.table.attach(store);
+        // After start-up, when the auth service takes requests as it will.
+        deps.lifecycle.addStartupHook(async () => {
+          await checkRestrictionsHonoured({
+            auth: deps.auth,
+            table: managed.table,
+            logger: deps.logger,
+            pluginId: 'gatehouse',
+          });
+        });
         deps.httpRouter.use(
           await createManagedTokensRouter({
             store,

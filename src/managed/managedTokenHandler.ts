@@ -80,6 +80,13 @@ export function createManagedTokenHandler(options: {
       if (!record.accessRestrictions) {
         return { subject: record.subject };
       }
+      if (!table.restrictionsHonoured) {
+        // Backstage would drop this token's restrictions: fail closed.
+        metrics.rejected(GATEHOUSE_MANAGED_TYPE, 'managed_unavailable');
+        throw new NotAllowedError(
+          "Managed tokens with access restrictions are refused: this Backstage version was not seen to apply the restrictions a token handler returns (see the start-up log of 'gatehouse-managed')",
+        );
+      }
       const all = restrictionMapOf(record.accessRestrictions);
       const here = all.get(pluginId);
       if (!here) {

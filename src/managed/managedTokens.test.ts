@@ -48,6 +48,12 @@ describe('gatehouse-managed', () => {
     return response.body;
   }
 
+  it('contract: this Backstage applies the restrictions a handler returns (the start-up self-check passed)', () => {
+    expect(
+      backend.logs.matching('error', /gatehouse-managed/).map(e => e.message),
+    ).toEqual([]);
+  });
+
   it('issues a token shown once, whose own restrictions Backstage applies', async () => {
     const created = await create({
       subject: 'deploy-bot',
