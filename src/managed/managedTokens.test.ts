@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { guardedPlugin } from '../testing/guardedPlugin';
 import { whoami } from '../testing/requests';
 import {
   GatehouseTestBackend,
@@ -19,6 +20,7 @@ describe('gatehouse-managed', () => {
 
   beforeAll(async () => {
     backend = await startGatehouseTestBackend({
+      features: [guardedPlugin],
       externalAccess: [
         {
           type: 'gatehouse-static',
@@ -101,6 +103,40 @@ describe('gatehouse-managed', () => {
         Object.entries(created).filter(([key]) => key !== 'token'),
       ),
     );
+  });
+
+  it("enforces a managed token's permission restrictions, with wildcards, and audits denials", async () => {
+    const { token } = await create({
+      subject: 'entity-reader',
+      description: 'reads entities',
+      accessRestrictions: [
+        {
+          plugin: 'guarded',
+          permission: ['catalog.entity.*'],
+          permissionAttribute: { action: ['read'] },
+        },
+      ],
+    });
+    const authorize = (name: string, action?: string) =>
+      request(backend.server)
+        .post('/api/guarded/authorize')
+        .set('Authorization', `Bearer ${token}`)
+        .send({ name, action });
+    expect((await authorize('catalog.entity.read', 'read')).body).toEqual({
+      result: 'ALLOW',
+    });
+    expect((await authorize('catalog.entity.delete', 'delete')).body).toEqual({
+      result: 'DENY',
+    });
+    expect((await authorize('catalog.location.read', 'read')).body).toEqual({
+      result: 'DENY',
+    });
+    const denial = backend.logs.entries.find(
+      e =>
+        e.meta.eventId === 'access-restriction-denial' &&
+        JSON.stringify(e.meta).includes('entity-reader'),
+    );
+    expect(denial).toBeDefined();
   });
 
   it('revokes at once, and keeps the revocation in the inventory', async () => {

@@ -1,15 +1,7 @@
-import {
-  coreServices,
-  createBackendModule,
-  createBackendPlugin,
-} from '@backstage/backend-plugin-api';
+import { createBackendModule } from '@backstage/backend-plugin-api';
 import type { PolicyQuery } from '@backstage/plugin-permission-node';
 import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
-import {
-  AuthorizeResult,
-  createPermission,
-} from '@backstage/plugin-permission-common';
-import express from 'express';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import fc from 'fast-check';
 import request from 'supertest';
 import {
@@ -21,60 +13,7 @@ import {
   TestIdentityProvider,
 } from '../testing/testIdentityProvider';
 import { authBackendForTests, getUserToken } from '../testing/userTokens';
-
-/**
- * A plugin that checks a permission described in the request body with the
- * caller's credentials, through `coreServices.permissions`, as a plugin
- * guarding an endpoint would.
- */
-const guardedPlugin = createBackendPlugin({
-  pluginId: 'guarded',
-  register(env) {
-    env.registerInit({
-      deps: {
-        httpRouter: coreServices.httpRouter,
-        httpAuth: coreServices.httpAuth,
-        permissions: coreServices.permissions,
-      },
-      async init({ httpRouter, httpAuth, permissions }) {
-        const router = express.Router();
-        router.use(express.json());
-        router.post('/authorize', async (req, res) => {
-          const { name, action, resourceType, conditional } = req.body;
-          // `raw`: a permission as a buggy plugin might pass it.
-          const permission =
-            'raw' in req.body
-              ? req.body.raw
-              : resourceType
-                ? createPermission({
-                    name,
-                    attributes: action ? { action } : {},
-                    resourceType,
-                  })
-                : createPermission({
-                    name,
-                    attributes: action ? { action } : {},
-                  });
-          const credentials = await httpAuth.credentials(req);
-          try {
-            const [decision] = conditional
-              ? await permissions.authorizeConditional(
-                  [{ permission: permission as never }],
-                  { credentials },
-                )
-              : await permissions.authorize([{ permission } as never], {
-                  credentials,
-                });
-            res.json(decision);
-          } catch (error) {
-            res.status(500).json({ error: String(error) });
-          }
-        });
-        httpRouter.use(router);
-      },
-    });
-  },
-});
+import { guardedPlugin } from '../testing/guardedPlugin';
 
 const ACTIONS = ['create', 'read', 'update', 'delete'] as const;
 const NAMES = [
