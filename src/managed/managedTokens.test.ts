@@ -1,6 +1,11 @@
+import { createBackendModule } from '@backstage/backend-plugin-api';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import type { PolicyQuery } from '@backstage/plugin-permission-node';
+import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
 import request from 'supertest';
 import { guardedPlugin } from '../testing/guardedPlugin';
 import { whoami } from '../testing/requests';
+import { authBackendForTests, getUserToken } from '../testing/userTokens';
 import {
   GatehouseTestBackend,
   startGatehouseTestBackend,
@@ -282,5 +287,75 @@ describe('gatehouse-managed start-up checks', () => {
        - backend.auth.externalAccess[0].accessRestrictions: not allowed on the gatehouse-managed entry: each managed token has its own restrictions, which entry-level ones would replace; remove it
        - backend.auth.externalAccess[1]: a second gatehouse-managed entry; one turns managed tokens on for the whole backend, remove this one"
     `);
+  });
+});
+
+/** Users may create and read managed tokens, not revoke them. */
+const tokenPolicy = createBackendModule({
+  pluginId: 'permission',
+  moduleId: 'managed-token-policy',
+  register(env) {
+    env.registerInit({
+      deps: { policy: policyExtensionPoint },
+      async init({ policy }) {
+        policy.setPolicy({
+          async handle(query: PolicyQuery) {
+            return {
+              result:
+                query.permission.name === 'gatehouse.token.revoke'
+                  ? AuthorizeResult.DENY
+                  : AuthorizeResult.ALLOW,
+            };
+          },
+        });
+      },
+    });
+  },
+});
+
+describe('gatehouse-managed for users, by the permission policy', () => {
+  let backend: GatehouseTestBackend;
+  const authBackend = authBackendForTests();
+
+  beforeAll(async () => {
+    backend = await startGatehouseTestBackend({
+      features: [
+        ...authBackend.features,
+        import('@backstage/plugin-permission-backend'),
+        tokenPolicy,
+      ] as never,
+      extraConfig: { ...authBackend.config, permission: { enabled: true } },
+      externalAccess: [{ type: 'gatehouse-managed', options: {} }],
+    });
+  });
+  afterAll(() => backend?.stop());
+
+  it('lets a user create and read as the policy grants, and refuses what it denies', async () => {
+    const { token: userToken } = await getUserToken(backend.server);
+    const created = await request(backend.server)
+      .post('/api/gatehouse/tokens')
+      .set('Authorization', `Bearer ${userToken}`)
+      .send({ subject: 'my-script', description: 'made by a user' });
+    expect(created.status).toBe(201);
+    expect(created.body.createdBy).toBe('user:development/guest');
+    expect((await whoami(backend, created.body.token)).status).toBe(200);
+    const listed = await request(backend.server)
+      .get('/api/gatehouse/tokens')
+      .set('Authorization', `Bearer ${userToken}`);
+    expect(listed.status).toBe(200);
+    const revoked = await request(backend.server)
+      .delete(`/api/gatehouse/tokens/${created.body.id}`)
+      .set('Authorization', `Bearer ${userToken}`);
+    expect(revoked.status).toBe(403);
+    expect(revoked.body.error.message).toBe(
+      "'user:development/guest' may not use gatehouse.token.revoke",
+    );
+    const audit = backend.logs.entries.filter(
+      e => e.meta.eventId === 'managed-token-create',
+    );
+    expect(audit.at(-1)?.meta).toMatchObject({
+      status: 'succeeded',
+      actor: { actorId: 'user:development/guest' },
+    });
   });
 });
