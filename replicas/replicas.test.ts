@@ -11,6 +11,7 @@
  * REPLICAS_WORK_DIR (configs, tokens file and logs; default: a temp dir).
  */
 import { decodeProtectedHeader } from 'jose';
+import { execFileSync } from 'node:child_process';
 import {
   mkdirSync,
   mkdtempSync,
@@ -189,6 +190,12 @@ function replicaConfig(options: {
               subjectPrefix: 'idp',
             },
           },
+          // Managed tokens: one table in the shared database, one
+          // in-memory copy per replica.
+          {
+            type: 'gatehouse-managed',
+            options: { maxStale: `${MANAGED_MAX_STALE_S}s` },
+          },
         ],
       },
     },
@@ -220,6 +227,161 @@ async function startBoth(
   for (const r of results) if (r.status === 'fulfilled') started.push(r.value);
   const failed = results.find(r => r.status === 'rejected');
   if (failed) throw (failed as PromiseRejectedResult).reason;
+}
+
+/** How long replicas keep accepting known managed tokens without the database. */
+const MANAGED_MAX_STALE_S = 60;
+/** Managed-token changes must reach the other replica within this. */
+const MANAGED_SYNC_DEADLINE_MS = 2_000;
+
+async function managedApi(
+  replica: Replica,
+  adminToken: string,
+  method: 'POST' | 'DELETE',
+  path: string,
+  body: object,
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  const response = await fetch(`${replica.baseUrl}/api/gatehouse${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${adminToken}`,
+      'content-type': 'application/json',
+    },
+    body: JSON.stringify(body),
+  });
+  return {
+    status: response.status,
+    json: (await response.json()) as Record<string, unknown>,
+  };
+}
+
+async function createManaged(
+  replica: Replica,
+  adminToken: string,
+  subject: string,
+) {
+  const { status, json } = await managedApi(
+    replica,
+    adminToken,
+    'POST',
+    '/tokens',
+    {
+      subject,
+      description: 'replica test',
+    },
+  );
+  if (status !== 201)
+    fail(`create on ${replica.name}: ${status} ${JSON.stringify(json)}`);
+  return json as { id: string; token: string };
+}
+
+/** Polls until the condition holds, failing after the managed-token deadline. */
+async function managedWithin(what: string, condition: () => Promise<boolean>) {
+  const t0 = Date.now();
+  while (!(await condition())) {
+    if (Date.now() - t0 > MANAGED_SYNC_DEADLINE_MS) {
+      fail(`${what} not seen within ${MANAGED_SYNC_DEADLINE_MS} ms`);
+    }
+    await sleep(50);
+  }
+  return Date.now() - t0;
+}
+
+/** run.sh's commands that stop and start the test's PostgreSQL. */
+function postgres(action: 'stop' | 'start') {
+  execFileSync(
+    'bash',
+    ['-c', env(action === 'stop' ? 'REPLICAS_PG_STOP' : 'REPLICAS_PG_START')],
+    {
+      stdio: 'inherit',
+    },
+  );
+}
+
+async function checkManagedTokens(a: Replica, b: Replica, adminToken: string) {
+  const created = await createManaged(a, adminToken, 'managed-one');
+  await check(
+    'managed token created on A accepted by B within 2 s',
+    async () => {
+      await expectSubject(a, created.token, 'managed-one');
+      const took = await managedWithin(
+        'the new token on B',
+        async () => (await whoami(b, created.token)).status === 200,
+      );
+      console.log(`     accepted by B after ${took} ms`);
+    },
+  );
+  await check(
+    'managed token revoked on B refused by A within 2 s',
+    async () => {
+      const { status } = await managedApi(
+        b,
+        adminToken,
+        'DELETE',
+        `/tokens/${created.id}`,
+        {
+          reason: 'replica test',
+        },
+      );
+      if (status !== 200) fail(`revoke on B: ${status}`);
+      await expectRejected(b, created.token);
+      const took = await managedWithin(
+        'the revocation on A',
+        async () => (await whoami(a, created.token)).status === 401,
+      );
+      console.log(`     refused by A after ${took} ms`);
+    },
+  );
+  const known = await createManaged(a, adminToken, 'managed-known');
+  await managedWithin(
+    'the known token on B',
+    async () => (await whoami(b, known.token)).status === 200,
+  );
+  await check(
+    'PostgreSQL stopped: known managed tokens accepted, the API answers 503',
+    async () => {
+      postgres('stop');
+      await sleep(1_500); // a few failed syncs
+      for (const r of [a, b]) {
+        await expectSubject(r, known.token, 'managed-known');
+        const { status, json } = await managedApi(
+          r,
+          adminToken,
+          'POST',
+          '/tokens',
+          {
+            subject: 'during-outage',
+            description: 'must fail cleanly',
+          },
+        );
+        if (status !== 503)
+          fail(`replica ${r.name} create: ${status} ${JSON.stringify(json)}`);
+      }
+    },
+  );
+  await check(
+    'PostgreSQL restarted: the sync resumes on both replicas',
+    async () => {
+      postgres('start');
+      let after: { token: string } | undefined;
+      const t0 = Date.now();
+      while (!after) {
+        const attempt = await managedApi(a, adminToken, 'POST', '/tokens', {
+          subject: 'after-outage',
+          description: 'replica test',
+        });
+        if (attempt.status === 201) after = attempt.json as { token: string };
+        else if (Date.now() - t0 > 20_000)
+          fail(`create after restart: ${attempt.status}`);
+        else await sleep(250);
+      }
+      await managedWithin(
+        'the post-outage token on B',
+        async () => (await whoami(b, after!.token)).status === 200,
+      );
+      await expectSubject(a, known.token, 'managed-known');
+    },
+  );
 }
 
 async function main() {
@@ -377,7 +539,10 @@ async function main() {
       }
     });
 
-    // 4. A goes away. B's `other` plugin has never verified a minter token,
+    // 4. Managed tokens across replicas, and through a database outage.
+    await checkManagedTokens(a, b, adminToken);
+
+    // 5. A goes away. B's `other` plugin has never verified a minter token,
     // so it must fetch minter's keys after A is gone: from the database.
     const forOtherFromA = await mint(a, adminToken, 'other');
     await check('replica A stops cleanly on SIGTERM', async () => {
@@ -409,7 +574,7 @@ async function main() {
       },
     );
 
-    // 5. Clean shutdown of everything this script started.
+    // 6. Clean shutdown of everything this script started.
     await check('replica B stops cleanly; no ports left open', async () => {
       const { code, signal } = await b.stop();
       if (code !== 0) fail(`exit code ${code}, signal ${signal}`);

@@ -98,6 +98,12 @@ as_pg "$PG_BIN/psql" -h "$PGSOCK" -p "$PG_PORT" -U postgres -d postgres -qAt \
   -c "CREATE ROLE $DB_USER LOGIN CREATEDB PASSWORD '$PG_PASSWORD'"
 echo "replicas: PostgreSQL listening on 127.0.0.1:$PG_PORT (role $DB_USER)"
 
+# How the test stops and starts this cluster (the managed-token outage check).
+PG_CTL_AS_PG="$( [ "$(id -u)" = 0 ] && echo "runuser -u postgres --" ) $PG_BIN/pg_ctl -D $PGDATA"
+REPLICAS_PG_STOP="$PG_CTL_AS_PG -m fast -w -t 30 stop >/dev/null"
+REPLICAS_PG_START="$PG_CTL_AS_PG -l $PG_LOG -w -t 30 -o '-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PGSOCK -c fsync=off' start >/dev/null"
+export REPLICAS_PG_STOP REPLICAS_PG_START
+
 REPLICAS_PG_HOST=127.0.0.1 REPLICAS_PG_PORT=$PG_PORT \
   REPLICAS_PG_USER=$DB_USER REPLICAS_PG_PASSWORD=$PG_PASSWORD \
   REPLICAS_WORK_DIR=$WORK/run \

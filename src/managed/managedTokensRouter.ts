@@ -4,7 +4,12 @@ import type {
   HttpAuthService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
+import {
+  InputError,
+  NotAllowedError,
+  NotFoundError,
+  ServiceUnavailableError,
+} from '@backstage/errors';
 import {
   AuthorizeResult,
   BasicPermission,
@@ -280,5 +285,37 @@ export async function createManagedTokensRouter(options: {
     });
   });
 
+  // Anything else that failed is the database: unreachable, or down.
+  router.use(
+    (
+      error: Error,
+      _req: Request,
+      _res: express.Response,
+      next: express.NextFunction,
+    ) => {
+      if (isBackstageError(error)) {
+        next(error);
+      } else {
+        next(
+          new ServiceUnavailableError(
+            'The managed token database cannot be reached; known tokens keep working meanwhile. Try again later.',
+          ),
+        );
+      }
+    },
+  );
+
   return router;
+}
+
+const BACKSTAGE_ERRORS = new Set([
+  'InputError',
+  'NotFoundError',
+  'NotAllowedError',
+  'AuthenticationError',
+  'ConflictError',
+]);
+
+function isBackstageError(error: Error): boolean {
+  return BACKSTAGE_ERRORS.has(error?.name);
 }
