@@ -11,6 +11,7 @@
  * REPLICAS_WORK_DIR (configs, tokens file and logs; default: a temp dir).
  */
 import { decodeProtectedHeader } from 'jose';
+import knex from 'knex';
 import { execFileSync } from 'node:child_process';
 import {
   mkdirSync,
@@ -23,6 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
+import { ManagedTokenStore } from '../src/managed/ManagedTokenStore';
 import { createStaticToken } from '../src/static/staticTokenFormat';
 import {
   startTestIdentityProvider,
@@ -384,6 +386,53 @@ async function checkManagedTokens(a: Replica, b: Replica, adminToken: string) {
   );
 }
 
+/**
+ * Gatehouse's own migrations, run by two "replicas" at once on an empty
+ * database, several times: both must succeed and leave knex's lock table
+ * with one row (Backstage's own tables have this race; see startBoth).
+ */
+async function checkConcurrentMigrations() {
+  const connection = {
+    host: env('REPLICAS_PG_HOST'),
+    port: Number(env('REPLICAS_PG_PORT')),
+    user: env('REPLICAS_PG_USER'),
+    password: env('REPLICAS_PG_PASSWORD'),
+  };
+  const admin = knex({
+    client: 'pg',
+    connection: { ...connection, database: 'postgres' },
+  });
+  try {
+    for (let round = 0; round < 5; round++) {
+      const database = `gatehouse_migration_race_${round}`;
+      await admin.raw(`DROP DATABASE IF EXISTS ${database}`);
+      await admin.raw(`CREATE DATABASE ${database}`);
+      const clients = [0, 1].map(() =>
+        knex({ client: 'pg', connection: { ...connection, database } }),
+      );
+      try {
+        const results = await Promise.allSettled(
+          clients.map(client => ManagedTokenStore.create(client)),
+        );
+        const failed = results.find(r => r.status === 'rejected');
+        if (failed) {
+          fail(`round ${round}: ${(failed as PromiseRejectedResult).reason}`);
+        }
+        const locks = await clients[0]('gatehouse_knex_migrations_lock').count({
+          n: '*',
+        });
+        if (Number(locks[0].n) !== 1)
+          fail(`round ${round}: ${locks[0].n} lock rows`);
+      } finally {
+        await Promise.all(clients.map(client => client.destroy()));
+      }
+      await admin.raw(`DROP DATABASE ${database}`);
+    }
+  } finally {
+    await admin.destroy();
+  }
+}
+
 async function main() {
   // run.sh passes a directory it removes; otherwise a temp dir, removed after
   // a pass and kept (with the replicas' logs) after a failure.
@@ -429,6 +478,11 @@ async function main() {
         logFile: join(workDir, `replica-${name}.log`),
       };
     });
+
+    await check(
+      "Gatehouse's migrations: two replicas at once on an empty database, 5 times",
+      checkConcurrentMigrations,
+    );
 
     const t0 = Date.now();
     await startBoth(specs, replicas);
