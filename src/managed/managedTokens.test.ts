@@ -34,7 +34,14 @@ describe('gatehouse-managed', () => {
         {
           type: 'gatehouse-static',
           options: { subject: 'narrow-service', token: GATEHOUSE_ONLY },
-          accessRestrictions: [{ plugin: 'gatehouse' }],
+          accessRestrictions: [
+            { plugin: 'gatehouse' },
+            {
+              plugin: 'guarded',
+              permission: ['catalog.entity.*'],
+              permissionAttribute: { action: ['read', 'delete'] },
+            },
+          ],
         },
         { type: 'gatehouse-managed', options: { maxLifetime: '30d' } },
       ],
@@ -250,16 +257,66 @@ describe('gatehouse-managed', () => {
     expect((await api('delete', '/tokens/nope')).status).toBe(404);
   });
 
-  it('lets a restricted service read but not create tokens', async () => {
+  it('lets a restricted service create only tokens within its own scope', async () => {
+    const attempt = (accessRestrictions?: unknown) =>
+      api('post', '/tokens', GATEHOUSE_ONLY).send({
+        subject: 'delegated',
+        description: 'made by a restricted service',
+        ...(accessRestrictions ? { accessRestrictions } : {}),
+      });
     expect((await api('get', '/tokens', GATEHOUSE_ONLY)).status).toBe(200);
-    const refused = await api('post', '/tokens', GATEHOUSE_ONLY).send({
-      subject: 'wider',
-      description: 'would be wider than its creator',
-    });
-    expect(refused.status).toBe(403);
-    expect(refused.body.error.message).toContain(
-      'a restricted service may not create managed tokens',
-    );
+    const within = await attempt([
+      {
+        plugin: 'guarded',
+        permission: ['catalog.entity.read', 'catalog.entity.d*'],
+        permissionAttribute: { action: ['read'] },
+      },
+    ]);
+    expect(within.status).toBe(201);
+    expect(within.body.createdBy).toBe('narrow-service');
+    for (const [scope, why] of [
+      [
+        undefined,
+        'a restricted service may only create tokens with access restrictions within its own',
+      ],
+      [
+        [{ plugin: 'demo' }],
+        "plugin 'demo' is not in its own access restrictions",
+      ],
+      [
+        [{ plugin: 'guarded', permissionAttribute: { action: ['read'] } }],
+        "on plugin 'guarded' it may only give permissions within [catalog.entity.*]",
+      ],
+      [
+        [
+          {
+            plugin: 'guarded',
+            permission: ['catalog.*'],
+            permissionAttribute: { action: ['read'] },
+          },
+        ],
+        "permission 'catalog.*' on plugin 'guarded' is not within its own [catalog.entity.*]",
+      ],
+      [
+        [
+          {
+            plugin: 'guarded',
+            permission: ['catalog.entity.read'],
+            permissionAttribute: { action: ['create'] },
+          },
+        ],
+        "action 'create' on plugin 'guarded' is not within its own [read, delete]",
+      ],
+    ] as const) {
+      const refused = await attempt(scope);
+      expect({
+        status: refused.status,
+        message: refused.body.error?.message,
+      }).toEqual({
+        status: 403,
+        message: `'narrow-service' may not create this token: ${why}`,
+      });
+    }
   });
 
   it('rejects a mistyped or unknown managed token with 401', async () => {

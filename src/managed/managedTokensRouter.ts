@@ -31,10 +31,12 @@ import {
   parseRotateRequest,
 } from './managedTokenRequests';
 import type {
+  ManagedAccessRestriction,
   ManagedTokenRecord,
   ManagedTokenStore,
 } from './ManagedTokenStore';
 import type { ManagedTokenTable } from './ManagedTokenTable';
+import { allAccessRestrictionsOf, scopeNotWithin } from './scopeWithin';
 
 /** What the API shows of a token: never the token, never its hash. */
 export function tokenView(record: ManagedTokenRecord, now: number) {
@@ -129,17 +131,27 @@ export async function createManagedTokensRouter(options: {
   }
 
   /**
-   * A service with access restrictions could otherwise mint a token wider
-   * than itself. Until the subset rule lands, it may not create any.
+   * A restricted service may only give a token a scope within its own, so
+   * that a token can never be used to widen what its creator may do.
    */
-  function refuseRestrictedServices(credentials: BackstageCredentials) {
+  function assertScopeWithinCaller(
+    credentials: BackstageCredentials,
+    requested: ManagedAccessRestriction[] | undefined,
+  ) {
     const principal = credentials.principal as {
       type: string;
       accessRestrictions?: unknown;
     };
-    if (principal.type === 'service' && principal.accessRestrictions) {
+    if (principal.type !== 'service' || !principal.accessRestrictions) {
+      return;
+    }
+    const own = allAccessRestrictionsOf(credentials);
+    const why = own
+      ? scopeNotWithin(requested, own)
+      : "its access restrictions cannot be read from this Backstage version's credentials";
+    if (why) {
       throw new NotAllowedError(
-        `'${actorOf(credentials)}' has access restrictions, and a restricted service may not create managed tokens`,
+        `'${actorOf(credentials)}' may not create this token: ${why}`,
       );
     }
   }
@@ -199,8 +211,8 @@ export async function createManagedTokensRouter(options: {
 
   router.post('/tokens', async (req, res) => {
     const credentials = await authorize(req, managedTokenCreatePermission);
-    refuseRestrictedServices(credentials);
     const request = parseCreateRequest(req.body, entry, now());
+    assertScopeWithinCaller(credentials, request.accessRestrictions);
     res
       .status(201)
       .json(await issue(req, credentials, request, 'managed-token-create'));
@@ -249,11 +261,11 @@ export async function createManagedTokensRouter(options: {
 
   router.post('/tokens/:id/rotate', async (req, res) => {
     const credentials = await authorize(req, managedTokenCreatePermission);
-    refuseRestrictedServices(credentials);
     const { overlapMs = entry.rotationOverlapMs } = parseRotateRequest(
       req.body,
     );
     const old = await getOr404(req.params.id);
+    assertScopeWithinCaller(credentials, old.accessRestrictions);
     const at = now();
     if (old.revokedAt !== undefined || old.expiresAt <= at) {
       throw new InputError(
