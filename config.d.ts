@@ -18,7 +18,10 @@ export interface Config {
          * without restart. `gatehouse-jwks`: JWTs from identity providers, a
          * superset of the built-in `jwks` type, with OIDC discovery, claim
          * binding, clock tolerance, maximum age, `typ`, and key sets that
-         * survive a provider outage.
+         * survive a provider outage. `gatehouse-managed`: tokens issued at run
+         * time through `/api/gatehouse`, each with its own scope and expiry,
+         * stored as hashes in the database (one entry, without
+         * `accessRestrictions`).
          */
         type: string;
         options: {
@@ -123,6 +126,35 @@ export interface Config {
            * @default 24h
            */
           jwksMaxStale?: string | number | { [unit: string]: number };
+
+          // gatehouse-managed
+
+          /**
+           * The longest lifetime a managed token may be created with.
+           * @default 365d
+           */
+          maxLifetime?: string | number | { [unit: string]: number };
+          /**
+           * The lifetime of a managed token created without one.
+           * @default 90d
+           */
+          defaultLifetime?: string | number | { [unit: string]: number };
+          /**
+           * How long a rotated managed token keeps working beside its successor.
+           * @default 1h
+           */
+          rotationOverlap?: string | number | { [unit: string]: number };
+          /**
+           * How often each replica reads managed-token changes from the database.
+           * @default 1s
+           */
+          syncInterval?: string | number | { [unit: string]: number };
+          /**
+           * While the database cannot be read, known managed tokens keep working
+           * this long after the last successful read; then all are refused.
+           * @default 5m
+           */
+          maxStale?: string | number | { [unit: string]: number };
         };
         /** As for every `externalAccess` entry: which plugins and permissions the tokens may use. */
         accessRestrictions?: Array<{

@@ -2,12 +2,16 @@ import { boundText, escapeUnsafe } from '../lib/untrustedText';
 import { CliIo, CliUsageError, processIo } from './io';
 import { configCheckCommand, CONFIG_CHECK_USAGE } from './configCheckCommand';
 import { explainCommand, EXPLAIN_USAGE } from './explainCommand';
+import {
+  managedTokensCommand,
+  MANAGED_TOKENS_USAGE,
+} from './managedTokensCommand';
 import { tokenCreate, tokenHash, TOKEN_USAGE } from './tokenCommands';
 import { vaultConfigCommand, VAULT_CONFIG_USAGE } from './vaultConfigCommand';
 
 const USAGE = `gatehouse: tools for Gatehouse, service-to-service auth for Backstage
 
-${TOKEN_USAGE}${EXPLAIN_USAGE}${CONFIG_CHECK_USAGE}${VAULT_CONFIG_USAGE}`;
+${TOKEN_USAGE}${MANAGED_TOKENS_USAGE}${EXPLAIN_USAGE}${CONFIG_CHECK_USAGE}${VAULT_CONFIG_USAGE}`;
 
 /** Runs the `gatehouse` command; resolves to the process exit code. */
 export async function main(
@@ -30,6 +34,9 @@ export async function main(
     }
     if (group === 'config-check') {
       return await configCheckCommand(argv.slice(1), io);
+    }
+    if (group === 'tokens') {
+      return await managedTokensCommand(argv.slice(1), io);
     }
     if (group === 'vault-config') {
       return await vaultConfigCommand(argv.slice(1), io);

@@ -2,7 +2,9 @@ import { createBackendModule } from '@backstage/backend-plugin-api';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import type { PolicyQuery } from '@backstage/plugin-permission-node';
 import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
+import { runBuiltGatehouseInProcess } from '../testing/runCli';
 import { guardedPlugin } from '../testing/guardedPlugin';
 import { whoami } from '../testing/requests';
 import { authBackendForTests, getUserToken } from '../testing/userTokens';
@@ -316,6 +318,98 @@ describe('gatehouse-managed', () => {
         status: 403,
         message: `'narrow-service' may not create this token: ${why}`,
       });
+    }
+  });
+
+  it('is managed with the gatehouse tokens CLI, as the caller in GATEHOUSE_TOKEN', async () => {
+    const { port } = backend.server.address() as AddressInfo;
+    const base = `http://127.0.0.1:${port}`;
+    const saved = process.env.GATEHOUSE_TOKEN;
+    process.env.GATEHOUSE_TOKEN = ADMIN;
+    try {
+      const created = await runBuiltGatehouseInProcess([
+        'tokens',
+        'create',
+        '--backend-url',
+        base,
+        '--subject',
+        'from-cli',
+        '--description',
+        'made with the CLI',
+        '--plugin',
+        'demo',
+        '--json',
+      ]);
+      expect(created.status).toBe(0);
+      const { id, token } = JSON.parse(created.stdout);
+      expect((await whoami(backend, token)).status).toBe(200);
+      const listed = await runBuiltGatehouseInProcess([
+        'tokens',
+        'list',
+        '--backend-url',
+        base,
+      ]);
+      expect(listed.stdout).toMatch(
+        new RegExp(
+          `^${id}  active  [0-9a-f]{8}  from-cli  expires .*  demo  made with the CLI$`,
+          'm',
+        ),
+      );
+      expect(listed.stdout).not.toContain(token);
+      const rotated = await runBuiltGatehouseInProcess([
+        'tokens',
+        'rotate',
+        id,
+        '--overlap',
+        '0s',
+        '--backend-url',
+        base,
+      ]);
+      expect(rotated.stdout).toContain('New token (shown once):');
+      const next = /^  (gthm_\S+)$/m.exec(rotated.stdout)![1];
+      expect((await whoami(backend, next)).status).toBe(200);
+      expect((await whoami(backend, token)).status).toBe(401);
+      const nextId = rotated.stdout
+        .split('\n')
+        .find(l => l.includes('from-cli'))!
+        .split(' ')[0];
+      const revoked = await runBuiltGatehouseInProcess([
+        'tokens',
+        'revoke',
+        nextId,
+        '--reason',
+        'done',
+        '--backend-url',
+        base,
+      ]);
+      expect(revoked.stdout).toMatch(/^Revoked: .* revoked /);
+      expect((await whoami(backend, next)).status).toBe(401);
+      process.env.GATEHOUSE_TOKEN = GATEHOUSE_ONLY;
+      const refused = await runBuiltGatehouseInProcess([
+        'tokens',
+        'create',
+        '--backend-url',
+        base,
+        '--subject',
+        'x',
+        '--description',
+        'y',
+      ]);
+      expect(refused.status).toBe(2);
+      expect(refused.stderr).toContain(
+        "gatehouse: 403: 'narrow-service' may not create this token",
+      );
+      delete process.env.GATEHOUSE_TOKEN;
+      const unset = await runBuiltGatehouseInProcess([
+        'tokens',
+        'list',
+        '--backend-url',
+        base,
+      ]);
+      expect(unset.stderr).toContain('Set GATEHOUSE_TOKEN');
+    } finally {
+      if (saved === undefined) delete process.env.GATEHOUSE_TOKEN;
+      else process.env.GATEHOUSE_TOKEN = saved;
     }
   });
 
