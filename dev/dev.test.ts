@@ -27,8 +27,11 @@ import {
   devJwtExamples,
   devSections,
   DevTokenRequest,
+  devManagedExamples,
   EXPLAIN_TITLE,
   explainCommand,
+  MANAGED_TOKEN_REQUEST,
+  managedTokenCommand,
   READY_MARKER,
   TOKEN_EXTRACTORS,
   tokenCommand,
@@ -76,8 +79,29 @@ async function requestToken(request: DevTokenRequest): Promise<string> {
 
 const tokens = new Map<string, Promise<string>>();
 
+/** The banner's managed token request, made with fetch: the token from its answer. */
+async function createManagedToken(): Promise<string> {
+  const response = await fetch(`${baseUrl}/api/gatehouse/tokens`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${DEV_TOKENS.admin}`,
+      'content-type': 'application/json',
+    },
+    body: JSON.stringify(MANAGED_TOKEN_REQUEST.body),
+  });
+  const body = await response.text();
+  expect({ status: response.status, body }).toMatchObject({ status: 201 });
+  return JSON.parse(body).token;
+}
+
 /** The real token behind `$TOKEN` and the like: one request per variable. */
 function resolveToken(example: DevExample): Promise<string> {
+  if (example.token === `$${MANAGED_TOKEN_REQUEST.variable}`) {
+    if (!tokens.has(example.token)) {
+      tokens.set(example.token, createManagedToken());
+    }
+    return tokens.get(example.token)!;
+  }
   // describe.each built its examples before the ports were known.
   const jwtExample = devJwtExamples(baseUrl, idpUrl).find(
     e => e.token === example.token,
@@ -318,6 +342,21 @@ test('the banner prints its sections and a curl command for every example', () =
     expect(output).toContain(tokenCommand(example.tokenRequest, 'jq'));
     expect(output).toContain(tokenCommand(example.tokenRequest, 'node'));
   }
+  for (const example of devManagedExamples(baseUrl)) {
+    expect(output).toContain(curlCommand(example));
+  }
+  expect(output).toContain(managedTokenCommand(baseUrl, 'jq'));
+  expect(output).toContain(managedTokenCommand(baseUrl, 'node'));
+});
+
+test("the banner's managed token command, run as printed (without jq), creates a token that works", async () => {
+  const created = execFileSync(
+    'sh',
+    ['-c', `${managedTokenCommand(baseUrl, 'node')} && printf %s "$MANAGED"`],
+    { encoding: 'utf8' },
+  );
+  expect(created).toMatch(/^gthm_[0-9A-Za-z]{49}$/);
+  expect((await get('/api/catalog/entities', created)).status).toBe(200);
 });
 
 test('the variant without jq takes the token out of the response', async () => {
@@ -333,6 +372,7 @@ test('the variant without jq takes the token out of the response', async () => {
 const allExamples = [
   ...devExamples('http://localhost:7007'),
   ...devJwtExamples('http://localhost:7007', 'http://127.0.0.1:7008'),
+  ...devManagedExamples('http://localhost:7007'),
 ];
 
 describe.each(allExamples.map(e => [e.title, e] as const))(

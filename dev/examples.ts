@@ -362,3 +362,55 @@ export const EXPLAIN_TITLE =
 export function explainCommand(configFile: string, token: string): string {
   return `npx gatehouse explain --config ${configFile} ${token}`;
 }
+
+/** The banner's managed-token section: a token created with the dev admin token, then used. */
+export const MANAGED_TOKEN_REQUEST = {
+  variable: 'MANAGED',
+  body: {
+    subject: 'my-script',
+    description: 'made from the dev banner',
+    expiresIn: '1d',
+    accessRestrictions: [{ plugin: 'catalog' }],
+  },
+} as const;
+
+/** The shell assignment that creates the managed token and keeps it in $MANAGED. */
+export function managedTokenCommand(
+  baseUrl: string,
+  extractor: 'jq' | 'node',
+): string {
+  const extract =
+    extractor === 'jq'
+      ? 'jq -r .token'
+      : `node -p 'JSON.parse(fs.readFileSync(0)).token'`;
+  return `${MANAGED_TOKEN_REQUEST.variable}=$(curl -s -H "Authorization: Bearer ${DEV_TOKENS.admin}" -H "Content-Type: application/json" -d '${JSON.stringify(MANAGED_TOKEN_REQUEST.body)}' ${baseUrl}/api/gatehouse/tokens | ${extract})`;
+}
+
+const MANAGED_EXAMPLES: ExampleSpec[] = [
+  {
+    title: 'the catalog with the managed token',
+    token: `$${MANAGED_TOKEN_REQUEST.variable}`,
+    path: '/api/catalog/entities',
+    expectedStatus: 200,
+  },
+  {
+    title: 'another plugin with it: not in its restrictions',
+    token: `$${MANAGED_TOKEN_REQUEST.variable}`,
+    path: '/api/demo/whoami',
+    expectedStatus: 403,
+  },
+  {
+    title: 'the inventory of managed tokens (metadata only, never a token)',
+    token: DEV_TOKENS.admin,
+    path: '/api/gatehouse/tokens',
+    expectedStatus: 200,
+  },
+];
+
+export function devManagedExamples(baseUrl: string): DevExample[] {
+  return MANAGED_EXAMPLES.map(example => ({
+    method: 'GET',
+    ...example,
+    url: `${baseUrl}${example.path}`,
+  }));
+}

@@ -24,6 +24,8 @@ import {
   DEV_TOKENS,
   DevExample,
   devJwtExamples,
+  devManagedExamples,
+  managedTokenCommand,
   EXPLAIN_TITLE,
   explainCommand,
   devSections,
@@ -184,6 +186,18 @@ function banner(issuer: string): string {
     }
   }
   lines.push(...jwtSection(issuer));
+  lines.push(
+    '## Managed tokens (gatehouse-managed)',
+    '# Issued at run time through /api/gatehouse, each with its own scope and expiry; shown once, stored as a hash.',
+    '',
+    '# create one for the catalog only, with the dev admin token',
+    managedTokenCommand(baseUrl, 'jq'),
+    `#   without jq: ${managedTokenCommand(baseUrl, 'node')}`,
+  );
+  for (const example of devManagedExamples(baseUrl)) {
+    lines.push(exampleTitle(example), curlCommand(example));
+  }
+  lines.push('');
   lines.push(
     '## Why a token is accepted or rejected',
     `# ${EXPLAIN_TITLE}`,

@@ -20,6 +20,11 @@ import {
   StaticTokenRegistry,
 } from '../static/StaticTokenRegistry';
 import { relativeText } from './relativeTime';
+import { GATEHOUSE_MANAGED_TYPE } from '../managed/managedOptions';
+import {
+  isManagedToken,
+  MANAGED_TOKEN_PREFIX,
+} from '../managed/managedTokenFormat';
 
 /** What one `externalAccess` entry makes of the token. */
 export interface EntryExplanation {
@@ -190,6 +195,7 @@ function assertKnownTypes(config: Config, moduleTypes: readonly string[]) {
     ...BACKSTAGE_TYPES,
     GATEHOUSE_STATIC_TYPE,
     GATEHOUSE_JWKS_TYPE,
+    GATEHOUSE_MANAGED_TYPE,
     ...moduleTypes,
   ];
   const problems: string[] = [];
@@ -397,6 +403,27 @@ export async function explainToken(
       }
       case 'jwks':
         return explainBuiltinJwks(entryConfig.getConfig('options'), bearer);
+      case GATEHOUSE_MANAGED_TYPE:
+        if (!bearer.startsWith(MANAGED_TOKEN_PREFIX)) {
+          return {
+            outcome: 'rejected',
+            reason: 'unknown_token',
+            sentence: `not a managed token (they start with ${MANAGED_TOKEN_PREFIX})`,
+          };
+        }
+        if (!isManagedToken(bearer)) {
+          return {
+            outcome: 'rejected',
+            reason: 'unknown_token',
+            sentence:
+              'shaped like a managed token, but its checksum is wrong: mistyped or cut',
+          };
+        }
+        return {
+          outcome: 'unsupported',
+          sentence:
+            "a managed token with a valid checksum; whether it is active is in the backend's database: 'gatehouse tokens list --backend-url <url>' shows it by fingerprint",
+        };
       default:
         return {
           outcome: 'unsupported',

@@ -1,6 +1,8 @@
 import type { Config } from '@backstage/config';
 import { EXTERNAL_ACCESS_KEY } from '../lib/externalAccessEntries';
 import { sha256Hex } from '../lib/tokenDigest';
+import { GATEHOUSE_MANAGED_TYPE } from '../managed/managedOptions';
+import { MANAGED_TOKEN_PREFIX } from '../managed/managedTokenFormat';
 import type { DecodedJwt } from './JwtDecoder';
 
 /**
@@ -36,7 +38,7 @@ const legacyCouldAccept: LaterAcceptance = (_token, jwt) =>
  * rejected only when no later entry could accept it: a token that a later
  * built-in entry takes is not a rejection. Entries of other types are
  * assumed to accept anything; Gatehouse's own static tokens are opaque
- * secrets, not JWTs.
+ * secrets, not JWTs, and managed tokens carry their own prefix.
  */
 function acceptanceOf(entry: Config): LaterAcceptance {
   const type = entry.getOptionalString('type');
@@ -44,6 +46,9 @@ function acceptanceOf(entry: Config): LaterAcceptance {
   switch (type) {
     case 'gatehouse-static':
       return () => false;
+    case GATEHOUSE_MANAGED_TYPE:
+      // Managed tokens carry their own prefix; a JWT never does.
+      return token => token.startsWith(MANAGED_TOKEN_PREFIX);
     case 'legacy':
       return legacyCouldAccept;
     case 'static': {
