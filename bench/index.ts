@@ -35,6 +35,7 @@ import {
 } from './report';
 import { runRounds } from './rounds';
 import { defineScenarios } from './scenarios';
+import { managedScaleTable, runManagedScale } from './managedScale';
 import { readSettings } from './settings';
 
 function backstageVersion(): string {
@@ -102,6 +103,10 @@ async function main() {
       });
     }
 
+    const managedScale = settings.skipMicro
+      ? undefined
+      : await runManagedScale();
+
     const minutes = ((Date.now() - startedAt) / 60_000).toFixed(1);
     const report = [
       `# Benchmark run ${new Date().toISOString()}`,
@@ -133,6 +138,14 @@ async function main() {
                 ]
               : []),
             microTable(micro),
+          ]
+        : []),
+      ...(managedScale
+        ? [
+            '',
+            '## Managed tokens at scale (one replica, SQLite)',
+            '',
+            managedScaleTable(managedScale),
           ]
         : []),
       '',

@@ -17,6 +17,9 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { createJwksTokenHandler } from '../src/jwks/jwksTokenHandler';
 import { JwksRegistry } from '../src/jwks/JwksRegistry';
 import { RejectionLog } from '../src/lib/RejectionLog';
+import { createManagedTokenHandler } from '../src/managed/managedTokenHandler';
+import { createManagedToken } from '../src/managed/managedTokenFormat';
+import { ManagedTokenTable } from '../src/managed/ManagedTokenTable';
 import { createStaticTokenHandler } from '../src/static/staticTokenHandler';
 import { StaticTokenRegistry } from '../src/static/StaticTokenRegistry';
 import type { Alg, Provider } from './identityProviders';
@@ -366,6 +369,54 @@ async function chainCases(
   ];
 }
 
+/**
+ * A `gatehouse-managed` handler over a table of 100,000 tokens (filled as
+ * the sync would), against the `gatehouse-static` handler of `staticCases`:
+ * the issue's bound is 1.05× a static token.
+ */
+async function managedCases(iterations: number): Promise<Case[]> {
+  const tokens = Array.from({ length: 100_000 }, createManagedToken);
+  const now = Date.now();
+  const records = tokens.map((token, i) => {
+    const tokenHash = createHash('sha256').update(token).digest('hex');
+    return {
+      id: String(i),
+      tokenHash,
+      fingerprint: tokenHash.slice(0, 8),
+      subject: `caller-${i}`,
+      description: 'bench',
+      createdBy: 'bench',
+      createdAt: now,
+      expiresAt: now + 86_400_000,
+      updatedAt: now,
+    };
+  });
+  const logger = silentLogger();
+  const table = new ManagedTokenTable({ logger });
+  await table.attach({
+    active: async () => records,
+    changedSince: async () => [],
+  } as never);
+  table.close();
+  const handler = createManagedTokenHandler({
+    table,
+    rejections: RejectionLog.create({ logger, source: 'bench' }),
+    metrics: noMetrics,
+    pluginId: 'bench',
+  });
+  const next = cycle(tokens.slice(-2));
+  return [
+    {
+      name: 'gatehouse-managed handler verifyToken, 100,000 tokens, the last two in turn',
+      floor:
+        'gatehouse-static handler verifyToken, 10,000 tokens, the last two in turn',
+      iterations,
+      op: () => handler.verifyToken(next(), undefined),
+      gatehouse: true,
+    },
+  ];
+}
+
 /** Each group of cases, for one checkout's parts. */
 async function caseGroups(
   options: { providers: Provider[]; pools: MicroPools; iterations: number },
@@ -373,7 +424,14 @@ async function caseGroups(
 ): Promise<Array<{ title: string; cases: Case[] }>> {
   const { providers, pools, iterations } = options;
   return [
-    { title: 'static', cases: await staticCases(iterations * 40, parts) },
+    {
+      title: 'static',
+      cases: [
+        ...(await staticCases(iterations * 40, parts)),
+        // Only this checkout has managed tokens to compare.
+        ...(parts === THIS_CHECKOUT ? await managedCases(iterations * 40) : []),
+      ],
+    },
     {
       title: 'one provider',
       cases: await jwtCases(providers[0], pools.first, iterations, parts),
@@ -407,7 +465,8 @@ export async function runMicro(options: {
       ? group.cases
           .filter(c => c.gatehouse)
           .flatMap(c => {
-            const other = otherGroups[i].cases.find(o => o.name === c.name)!;
+            const other = otherGroups[i].cases.find(o => o.name === c.name);
+            if (!other) return [c]; // new in this checkout
             const otherName = `${c.name} [other checkout]`;
             return [
               { ...other, name: otherName, floor: undefined },

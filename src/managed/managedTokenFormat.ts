@@ -14,6 +14,9 @@ const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const SECRET_DIGITS = 43;
 /** A CRC32 in base62: ceil(32 / log2(62)) digits. */
 const CHECKSUM_DIGITS = 6;
+/** Every managed token's length. */
+export const MANAGED_TOKEN_LENGTH =
+  MANAGED_TOKEN_PREFIX.length + SECRET_DIGITS + CHECKSUM_DIGITS;
 const SHAPE = new RegExp(
   `^${MANAGED_TOKEN_PREFIX}[0-9A-Za-z]{${SECRET_DIGITS + CHECKSUM_DIGITS}}$`,
 );
@@ -29,7 +32,14 @@ function base62(value: bigint, digits: number): string {
 }
 
 function checksumOf(secret: string): string {
-  return base62(BigInt(crc32(`${MANAGED_TOKEN_PREFIX}${secret}`)), 6);
+  // A CRC32 fits a double exactly: no BigInt needed here.
+  let rest = crc32(`${MANAGED_TOKEN_PREFIX}${secret}`);
+  let text = '';
+  for (let i = 0; i < CHECKSUM_DIGITS; i++) {
+    text = BASE62[rest % 62] + text;
+    rest = Math.floor(rest / 62);
+  }
+  return text;
 }
 
 /**

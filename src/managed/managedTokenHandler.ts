@@ -2,32 +2,17 @@ import {
   createExternalTokenHandler,
   ExternalTokenHandler,
 } from '@backstage/backend-defaults/auth';
-import type { BackstagePrincipalAccessRestrictions } from '@backstage/backend-plugin-api';
 import { AuthenticationError, NotAllowedError } from '@backstage/errors';
 import type { RejectionLog } from '../lib/RejectionLog';
 import { fingerprintOf } from '../lib/tokenDigest';
 import type { TokenMetrics } from '../lib/tokenMetrics';
 import { GATEHOUSE_MANAGED_TYPE } from './managedOptions';
-import { isManagedToken, MANAGED_TOKEN_PREFIX } from './managedTokenFormat';
-import type { ManagedAccessRestriction } from './ManagedTokenStore';
+import {
+  isManagedToken,
+  MANAGED_TOKEN_LENGTH,
+  MANAGED_TOKEN_PREFIX,
+} from './managedTokenFormat';
 import type { ManagedTokenTable } from './ManagedTokenTable';
-
-/** A token's restrictions as Backstage keeps them: plugin id to what is allowed there. */
-export function restrictionMapOf(
-  restrictions: ManagedAccessRestriction[],
-): Map<string, BackstagePrincipalAccessRestrictions> {
-  return new Map(
-    restrictions.map(({ plugin, permission, permissionAttribute }) => [
-      plugin,
-      {
-        ...(permission?.length ? { permissionNames: permission } : {}),
-        ...(permissionAttribute?.action?.length
-          ? { permissionAttributes: { action: permissionAttribute.action } }
-          : {}),
-      },
-    ]),
-  );
-}
 
 /**
  * The `gatehouse-managed` handler of one plugin. Managed tokens carry their
@@ -51,9 +36,12 @@ export function createManagedTokenHandler(options: {
       if (!token.startsWith(MANAGED_TOKEN_PREFIX)) {
         return undefined; // another type's token
       }
-      const verification = isManagedToken(token)
-        ? table.verify(token)
-        : ({ result: 'unknown' } as const);
+      // The lookup first: a token in the table is well-formed, so the
+      // checksum is only computed for tokens that are not (for the log).
+      const verification =
+        token.length === MANAGED_TOKEN_LENGTH
+          ? table.verify(token)
+          : ({ result: 'unknown' } as const);
       if (verification.result === 'unavailable') {
         rejections.record({
           reason: 'managed_unavailable',
@@ -66,19 +54,22 @@ export function createManagedTokenHandler(options: {
         );
       }
       if (verification.result === 'unknown') {
-        // Not issued, revoked, expired, or mistyped (wrong checksum).
+        // Not issued, revoked or expired; or mistyped (wrong checksum).
         rejections.record({
           reason: 'unknown_token',
           fingerprint: fingerprintOf(token),
           plugin: pluginId,
+          detail: isManagedToken(token)
+            ? 'a managed token that is not active: never issued here, revoked or expired'
+            : 'shaped like a managed token, but its checksum is wrong: mistyped or cut',
         });
         metrics.rejected(GATEHOUSE_MANAGED_TYPE, 'unknown_token');
         return undefined;
       }
-      const { record } = verification;
+      const { token: active } = verification;
       metrics.accepted(GATEHOUSE_MANAGED_TYPE);
-      if (!record.accessRestrictions) {
-        return { subject: record.subject };
+      if (!active.restrictions) {
+        return { subject: active.subject };
       }
       if (!table.restrictionsHonoured) {
         // Backstage would drop this token's restrictions: fail closed.
@@ -87,7 +78,7 @@ export function createManagedTokenHandler(options: {
           "Managed tokens with access restrictions are refused: this Backstage version was not seen to apply the restrictions a token handler returns (see the start-up log of 'gatehouse-managed')",
         );
       }
-      const all = restrictionMapOf(record.accessRestrictions);
+      const all = active.restrictions;
       const here = all.get(pluginId);
       if (!here) {
         const valid = [...all.keys()].map(k => `'${k}'`).join(', ');
@@ -97,7 +88,7 @@ export function createManagedTokenHandler(options: {
       }
       // Typed as `{ subject }` by Backstage; the rest is read at run time.
       return {
-        subject: record.subject,
+        subject: active.subject,
         accessRestrictions: here,
         allAccessRestrictions: all,
       } as { subject: string };
