@@ -71,8 +71,7 @@ const gatehouse = createBackendFeatureLoader({
       externalAudienceTokenServiceFactory,
       // Managed tokens only when an entry turns them on: the plugin has a
       // database and an API, which a backend without them should not get.
-      ...(externalAccessEntriesOfType(rootConfig, GATEHOUSE_MANAGED_TYPE)
-        .length
+      ...(externalAccessEntriesOfType(rootConfig, GATEHOUSE_MANAGED_TYPE).length
         ? [gatehouseManagedTokenHandlerServiceFactory, gatehousePlugin]
         : []),
     ];
