@@ -121,6 +121,7 @@ describe(`an adopter's backend on backend-defaults ${CURRENT_LINE.line}`, () => 
                 keySet,
               }),
               configEntryAsWritten(walkThrough),
+              { type: 'gatehouse-managed', options: {} },
             ],
           },
         },
@@ -187,6 +188,7 @@ describe(`an adopter's backend on backend-defaults ${CURRENT_LINE.line}`, () => 
       'dist/index.js',
       'dist/index.d.ts',
       'bin/gatehouse',
+      'migrations/20261128120000_managed_tokens.js',
     ]) {
       assert.ok(files.includes(required), `the tarball has ${required}`);
     }
@@ -249,6 +251,33 @@ describe(`an adopter's backend on backend-defaults ${CURRENT_LINE.line}`, () => 
         );
       }
     }
+  });
+
+  it('issues managed tokens from the installed package (its migrations found, its restrictions applied)', async () => {
+    const created = await fetch(`${backend.baseUrl}/api/gatehouse/tokens`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${tokens.admin}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({
+        subject: 'adopter-script',
+        description: 'adopter test',
+        accessRestrictions: [{ plugin: 'catalog' }],
+      }),
+    });
+    const body = (await created.json()) as { token?: string };
+    assert.equal(created.status, 201, JSON.stringify(body));
+    const call = (path: string) =>
+      fetch(`${backend.baseUrl}${path}`, {
+        headers: { authorization: `Bearer ${body.token}` },
+      }).then(r => r.status);
+    assert.equal(await call('/api/catalog/entities'), 200);
+    assert.equal(await call('/api/scaffolder/v2/actions'), 403);
+    assert.doesNotMatch(
+      backend.output(),
+      /gatehouse-managed.*(does not apply|self-check)/,
+    );
   });
 
   it('logs that Gatehouse is loaded, audits denials, and logs no token', () => {
