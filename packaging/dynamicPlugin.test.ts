@@ -45,6 +45,7 @@ import {
   KeySet,
   externalAccessFor,
   leakedPiece,
+  runManagedTokenChecks,
   runTokenChecks,
   secretsIn,
 } from './tokenChecks';
@@ -121,7 +122,13 @@ describe(`Gatehouse as an RHDH dynamic plugin, on backend-defaults ${HOST_LINE.l
             disabled: false,
             pluginConfig: {
               backend: {
-                auth: { externalAccess: [readerEntry, ...otherEntries] },
+                auth: {
+                  externalAccess: [
+                    readerEntry,
+                    ...otherEntries,
+                    { type: 'gatehouse-managed', options: {} },
+                  ],
+                },
               },
             },
           },
@@ -207,6 +214,17 @@ describe(`Gatehouse as an RHDH dynamic plugin, on backend-defaults ${HOST_LINE.l
   it('lets each token do what its restrictions say, and no more', async () => {
     const { expected, actual } = await runTokenChecks(backend.baseUrl, tokens);
     assert.deepEqual(actual, expected);
+  });
+
+  it('issues managed tokens as a dynamic plugin (its migrations exported with it)', async () => {
+    assert.deepEqual(
+      await runManagedTokenChecks(backend.baseUrl, tokens.admin),
+      {
+        created: 201,
+        restrictedPluginAllowed: 200,
+        otherPluginRefused: 403,
+      },
+    );
   });
 
   it('audits denials through its permissions service, and logs no token', () => {

@@ -267,3 +267,39 @@ export function leakedPiece(
   }
   return undefined;
 }
+
+/**
+ * Creates a managed token restricted to the catalog with the admin token,
+ * and uses it on the catalog and on another plugin: what each answered.
+ */
+export async function runManagedTokenChecks(
+  baseUrl: string,
+  adminToken: string,
+): Promise<Record<string, number | string>> {
+  const created = await fetch(`${baseUrl}/api/gatehouse/tokens`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${adminToken}`,
+      'content-type': 'application/json',
+    },
+    body: JSON.stringify({
+      subject: 'packaged-script',
+      description: 'packaging test',
+      accessRestrictions: [{ plugin: 'catalog' }],
+    }),
+  });
+  const text = await created.text();
+  if (created.status !== 201) {
+    return { created: created.status, body: text.slice(0, 300) };
+  }
+  const { token } = JSON.parse(text) as { token: string };
+  const call = (path: string) =>
+    fetch(`${baseUrl}${path}`, {
+      headers: { authorization: `Bearer ${token}` },
+    }).then(r => r.status);
+  return {
+    created: created.status,
+    restrictedPluginAllowed: await call('/api/catalog/entities'),
+    otherPluginRefused: await call('/api/scaffolder/v2/actions'),
+  };
+}
