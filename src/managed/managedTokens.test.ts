@@ -1,12 +1,10 @@
-import { createBackendModule } from '@backstage/backend-plugin-api';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import type { PolicyQuery } from '@backstage/plugin-permission-node';
-import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { runBuiltGatehouseInProcess } from '../testing/runCli';
 import { guardedPlugin } from '../testing/guardedPlugin';
 import { whoami } from '../testing/requests';
+import { testPolicy } from '../testing/testPolicy';
 import { authBackendForTests, getUserToken } from '../testing/userTokens';
 import {
   GatehouseTestBackend,
@@ -442,27 +440,11 @@ describe('gatehouse-managed start-up checks', () => {
 });
 
 /** Users may create and read managed tokens, not revoke them. */
-const tokenPolicy = createBackendModule({
-  pluginId: 'permission',
-  moduleId: 'managed-token-policy',
-  register(env) {
-    env.registerInit({
-      deps: { policy: policyExtensionPoint },
-      async init({ policy }) {
-        policy.setPolicy({
-          async handle(query: PolicyQuery) {
-            return {
-              result:
-                query.permission.name === 'gatehouse.token.revoke'
-                  ? AuthorizeResult.DENY
-                  : AuthorizeResult.ALLOW,
-            };
-          },
-        });
-      },
-    });
-  },
-});
+const tokenPolicy = testPolicy('managed-token-policy', query =>
+  query.permission.name === 'gatehouse.token.revoke'
+    ? AuthorizeResult.DENY
+    : AuthorizeResult.ALLOW,
+);
 
 describe('gatehouse-managed for users, by the permission policy', () => {
   let backend: GatehouseTestBackend;

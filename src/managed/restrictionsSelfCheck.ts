@@ -43,7 +43,6 @@ export async function checkRestrictionsHonoured(options: {
   };
   // The handler refuses restricted tokens until this check passes; the
   // probe alone is let through, to see what Backstage makes of it.
-  const wasHonoured = table.restrictionsHonoured;
   table.restrictionsHonoured = true;
   table.addProbe(probe);
   let honoured = false;
@@ -63,10 +62,9 @@ export async function checkRestrictionsHonoured(options: {
     );
   } finally {
     table.removeProbe(probe);
-    table.restrictionsHonoured = wasHonoured || honoured;
+    table.restrictionsHonoured = honoured;
   }
   if (!honoured) {
-    table.restrictionsHonoured = false;
     logger.error(
       'gatehouse-managed: this Backstage version does not apply the access restrictions a token handler returns, so managed tokens with restrictions are refused (403); unrestricted managed tokens still work. Report this with your @backstage/backend-defaults version.',
     );

@@ -1,6 +1,3 @@
-import { createBackendModule } from '@backstage/backend-plugin-api';
-import type { PolicyQuery } from '@backstage/plugin-permission-node';
-import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import fc from 'fast-check';
 import request from 'supertest';
@@ -14,6 +11,7 @@ import {
 } from '../testing/testIdentityProvider';
 import { authBackendForTests, getUserToken } from '../testing/userTokens';
 import { guardedPlugin } from '../testing/guardedPlugin';
+import { testPolicy } from '../testing/testPolicy';
 
 const ACTIONS = ['create', 'read', 'update', 'delete'] as const;
 const NAMES = [
@@ -223,27 +221,11 @@ describe('access restrictions through a real backend', () => {
 });
 
 /** A permission policy that denies deleting entities and allows the rest. */
-const testPolicy = createBackendModule({
-  pluginId: 'permission',
-  moduleId: 'test-policy',
-  register(env) {
-    env.registerInit({
-      deps: { policy: policyExtensionPoint },
-      async init({ policy }) {
-        policy.setPolicy({
-          async handle(request: PolicyQuery) {
-            return {
-              result:
-                request.permission.name === 'catalog.entity.delete'
-                  ? AuthorizeResult.DENY
-                  : AuthorizeResult.ALLOW,
-            };
-          },
-        });
-      },
-    });
-  },
-});
+const deleteDeniedPolicy = testPolicy('test-policy', query =>
+  query.permission.name === 'catalog.entity.delete'
+    ? AuthorizeResult.DENY
+    : AuthorizeResult.ALLOW,
+);
 
 describe('users and services side by side', () => {
   let backend: GatehouseTestBackend;
@@ -255,7 +237,7 @@ describe('users and services side by side', () => {
         guardedPlugin,
         ...authBackend.features,
         import('@backstage/plugin-permission-backend'),
-        testPolicy,
+        deleteDeniedPolicy,
       ] as never,
       extraConfig: { ...authBackend.config, permission: { enabled: true } },
       externalAccess: [

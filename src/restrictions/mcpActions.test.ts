@@ -13,7 +13,6 @@ import {
   createPermission,
 } from '@backstage/plugin-permission-common';
 import type { PolicyQuery } from '@backstage/plugin-permission-node';
-import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import {
   StreamableHTTPClientTransport,
@@ -26,6 +25,7 @@ import gatehouse from '../index';
 import { CapturedLogs } from '../testing/CapturedLogs';
 import { staticPluginKeyStoreConfig } from '../testing/pluginKeyStore';
 import { realAuthFeatures } from '../testing/realAuthFeatures';
+import { testPolicy } from '../testing/testPolicy';
 import { authBackendForTests, getUserToken } from '../testing/userTokens';
 
 const ALL_SOURCES = 'gth_mcp-all-plugin-sources-0123456789abc';
@@ -90,22 +90,9 @@ const demoActions = createBackendModule({
 
 /** The permission policy's queries; it denies everything. */
 const policyQueries: PolicyQuery[] = [];
-const denyAllPolicy = createBackendModule({
-  pluginId: 'permission',
-  moduleId: 'deny-all-policy',
-  register(env) {
-    env.registerInit({
-      deps: { policy: policyExtensionPoint },
-      async init({ policy }) {
-        policy.setPolicy({
-          async handle(query: PolicyQuery) {
-            policyQueries.push(query);
-            return { result: AuthorizeResult.DENY };
-          },
-        });
-      },
-    });
-  },
+const denyAllPolicy = testPolicy('deny-all-policy', query => {
+  policyQueries.push(query);
+  return AuthorizeResult.DENY;
 });
 
 /**
