@@ -25,7 +25,11 @@ export interface Load {
 }
 
 /** The autocannon options that send a scenario's tokens to one backend. */
-export function loadFor(scenario: Scenario, backend: BackendProcess): Load {
+export function loadFor(
+  scenario: Scenario,
+  backend: BackendProcess,
+  fixedToken = scenario.fixedToken,
+): Load {
   const url = `${backend.baseUrl}${scenario.path}`;
   if (scenario.tokens) {
     const next = scenario.tokens();
@@ -45,9 +49,7 @@ export function loadFor(scenario: Scenario, backend: BackendProcess): Load {
   }
   return {
     url,
-    headers: scenario.fixedToken
-      ? { authorization: `Bearer ${scenario.fixedToken}` }
-      : {},
+    headers: fixedToken ? { authorization: `Bearer ${fixedToken}` } : {},
   };
 }
 

@@ -1,4 +1,5 @@
 import type { WindowResult } from './load';
+import { MANAGED_TABLE_SIZE } from './managedTokens';
 import type { MemoryResult } from './memory';
 import type { MicroResult } from './micro';
 import type { Results } from './rounds';
@@ -192,6 +193,18 @@ export function targets(
       'Gatehouse static, 10,000 tokens ÷ built-in static, 1 token',
       ['static-10k', 'gatehouse'],
       ['static-1', 'built-in'],
+      1.05,
+    ),
+    ratio(
+      `Gatehouse managed token (1 of ${MANAGED_TABLE_SIZE.toLocaleString('en')}) ÷ Gatehouse static, 1 token (another backend)`,
+      ['managed', 'gatehouse'],
+      ['static-1', 'gatehouse'],
+      1.05,
+    ),
+    ratio(
+      'Gatehouse managed token ÷ Gatehouse static token, same backend',
+      ['managed', 'gatehouse'],
+      ['managed-static', 'gatehouse'],
       1.05,
     ),
     ratio(

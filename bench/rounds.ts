@@ -1,7 +1,7 @@
 import type { JsonObject } from '@backstage/types';
 import { BackendProcess } from './BackendProcess';
 import type { Provider } from './identityProviders';
-import { loadFor, measureWindow, WindowResult } from './load';
+import { Load, loadFor, measureWindow, WindowResult } from './load';
 import { log } from './log';
 import { BackendSpec, Scenario, Variant, VARIANTS } from './scenarios';
 import type { BenchSettings } from './settings';
@@ -43,14 +43,18 @@ export async function runRounds(options: {
       }
     }
 
-    const loads = new Map(
-      scenarios.flatMap(scenario =>
-        VARIANTS.map(variant => {
-          const backend = processes.get(key(scenario.backend, variant))!;
-          return [key(scenario.id, variant), loadFor(scenario, backend)];
-        }),
-      ),
-    );
+    const loads = new Map<string, Load>();
+    for (const scenario of scenarios) {
+      for (const variant of VARIANTS) {
+        const backend = processes.get(key(scenario.backend, variant))!;
+        const issue = scenario.issueToken?.[variant];
+        if (issue) {
+          log(`issuing tokens for ${scenario.id} on ${variant}`);
+        }
+        const token = issue ? await issue(backend) : scenario.fixedToken;
+        loads.set(key(scenario.id, variant), loadFor(scenario, backend, token));
+      }
+    }
     const window = (scenario: Scenario, variant: Variant, seconds: number) =>
       measureWindow({
         backend: processes.get(key(scenario.backend, variant))!,

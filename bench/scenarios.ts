@@ -1,4 +1,6 @@
+import type { BackendProcess } from './BackendProcess';
 import type { Alg, Provider } from './identityProviders';
+import { issueManagedTokens, MANAGED_TABLE_SIZE } from './managedTokens';
 import {
   cycle,
   garbageToken,
@@ -33,6 +35,13 @@ export interface Scenario {
   tokens?: () => () => string;
   /** The same token on every request: sent as a fixed header. */
   fixedToken?: string;
+  /**
+   * For a variant whose token exists only once its backend runs (a managed
+   * token): how to get it from the running backend, before the warm-up.
+   */
+  issueToken?: Partial<
+    Record<Variant, (backend: BackendProcess) => Promise<string>>
+  >;
   /** Valid traffic: every response should be 2xx (otherwise every one a 401). */
   valid: boolean;
 }
@@ -66,6 +75,35 @@ function staticBackend(id: string, tokens: string[]): BackendSpec {
                 },
               },
             ],
+    },
+  };
+}
+
+/**
+ * Managed tokens have no built-in counterpart: the built-in variant takes one
+ * built-in static token (as static-1), the Gatehouse variant a managed token
+ * among MANAGED_TABLE_SIZE, its entry first. The gatehouse-static entry after
+ * it holds the administrator's token that issues them, and is never reached by
+ * the managed token under load. That static token under load on the same
+ * process is the fairest yardstick for the managed one: same plugins, same
+ * background sync, one entry's prefix check apart.
+ */
+function managedBackend(
+  id: string,
+  token: string,
+  adminToken: string,
+): BackendSpec {
+  return {
+    id,
+    externalAccess: {
+      'built-in': [{ type: 'static', options: { token, subject: 'caller-0' } }],
+      gatehouse: [
+        { type: 'gatehouse-managed', options: {} },
+        {
+          type: 'gatehouse-static',
+          options: { token: adminToken, subject: 'bench-admin' },
+        },
+      ],
     },
   };
 }
@@ -113,6 +151,7 @@ export function defineScenarios(
   const fifth = providers[4];
   const staticTokens = Array.from({ length: 10_000 }, randomStaticToken);
   const last = (n: number) => staticTokens[n - 1];
+  const managedAdminToken = randomStaticToken();
 
   // The same-token scenarios run on backends of their own ("quiet": their
   // caches hold a handful of tokens) and once more on the backends that also
@@ -122,6 +161,7 @@ export function defineScenarios(
     staticBackend('static-1', staticTokens.slice(0, 1)),
     staticBackend('static-1k', staticTokens.slice(0, 1_000)),
     staticBackend('static-10k', staticTokens),
+    managedBackend('managed', last(1), managedAdminToken),
     jwksBackend('jwks-1', [first]),
     jwksBackend('jwks-1-busy', [first]),
     jwksBackend('jwks-5', providers),
@@ -175,6 +215,27 @@ export function defineScenarios(
       'static-10k',
       last(10_000),
     ),
+    {
+      id: 'managed',
+      title: `managed token, ${MANAGED_TABLE_SIZE.toLocaleString('en')} in the table (built-in: static, 1 token)`,
+      backend: 'managed',
+      path: '/hello',
+      fixedToken: last(1),
+      issueToken: {
+        gatehouse: backend => issueManagedTokens(backend, managedAdminToken),
+      },
+      valid: true,
+    },
+    {
+      id: 'managed-static',
+      title:
+        'static token on the managed-token backend (built-in: static, 1 token)',
+      backend: 'managed',
+      path: '/hello',
+      fixedToken: last(1),
+      issueToken: { gatehouse: async () => managedAdminToken },
+      valid: true,
+    },
     valid(
       'jwt-es256-same',
       'JWT, 1 provider, ES256, same token',

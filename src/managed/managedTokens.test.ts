@@ -3,17 +3,38 @@ import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { runBuiltGatehouseInProcess } from '../testing/runCli';
 import { guardedPlugin } from '../testing/guardedPlugin';
-import { whoami } from '../testing/requests';
+import { eventually, whoami } from '../testing/requests';
 import { testPolicy } from '../testing/testPolicy';
 import { authBackendForTests, getUserToken } from '../testing/userTokens';
 import {
   GatehouseTestBackend,
   startGatehouseTestBackend,
   startupErrorOf,
+  testBackendConfig,
 } from '../testing/startGatehouseTestBackend';
 
 const ADMIN = 'gth_managed-test-admin-0123456789abcdefgh';
 const GATEHOUSE_ONLY = 'gth_managed-test-gatehouse-only-01234567';
+
+const ACCESS = [
+  {
+    type: 'gatehouse-static',
+    options: { subject: 'admin', token: ADMIN },
+  },
+  {
+    type: 'gatehouse-static',
+    options: { subject: 'narrow-service', token: GATEHOUSE_ONLY },
+    accessRestrictions: [
+      { plugin: 'gatehouse' },
+      {
+        plugin: 'guarded',
+        permission: ['catalog.entity.*'],
+        permissionAttribute: { action: ['read', 'delete'] },
+      },
+    ],
+  },
+  { type: 'gatehouse-managed', options: { maxLifetime: '30d' } },
+];
 
 /**
  * Managed tokens through a real backend: Gatehouse's plugin with its real
@@ -26,25 +47,7 @@ describe('gatehouse-managed', () => {
   beforeAll(async () => {
     backend = await startGatehouseTestBackend({
       features: [guardedPlugin],
-      externalAccess: [
-        {
-          type: 'gatehouse-static',
-          options: { subject: 'admin', token: ADMIN },
-        },
-        {
-          type: 'gatehouse-static',
-          options: { subject: 'narrow-service', token: GATEHOUSE_ONLY },
-          accessRestrictions: [
-            { plugin: 'gatehouse' },
-            {
-              plugin: 'guarded',
-              permission: ['catalog.entity.*'],
-              permissionAttribute: { action: ['read', 'delete'] },
-            },
-          ],
-        },
-        { type: 'gatehouse-managed', options: { maxLifetime: '30d' } },
-      ],
+      externalAccess: ACCESS,
     });
   });
   afterAll(() => backend?.stop());
@@ -409,6 +412,36 @@ describe('gatehouse-managed', () => {
       if (saved === undefined) delete process.env.GATEHOUSE_TOKEN;
       else process.env.GATEHOUSE_TOKEN = saved;
     }
+  });
+
+  it('keeps the options it started with when a reload changes them, and says so once', async () => {
+    const widened = ACCESS.map(entry =>
+      entry.type === 'gatehouse-managed'
+        ? { ...entry, options: { maxLifetime: '365d' } }
+        : entry,
+    );
+    backend.updateConfig(await testBackendConfig(widened));
+    backend.updateConfig({
+      ...(await testBackendConfig(widened)),
+      unrelated: { change: true },
+    });
+    await eventually(() => {
+      expect(
+        backend.logs
+          .matching('warn', /gatehouse-managed: the options/)
+          .map(e => e.message),
+      ).toEqual([
+        'gatehouse-managed: the options at backend.auth.externalAccess[2].options changed; they are read at start-up only, so this replica keeps its running values. Restart each replica to apply them.',
+      ]);
+    }, 2000);
+    const response = await api('post', '/tokens').send({
+      subject: 'long-lived',
+      description: 'x',
+      expiresIn: '60d',
+    });
+    expect(response.status).toBe(400);
+    expect(response.body.error.message).toContain('at most 30 days');
+    backend.updateConfig(await testBackendConfig(ACCESS));
   });
 
   it('rejects a mistyped or unknown managed token with 401', async () => {

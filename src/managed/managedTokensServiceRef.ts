@@ -10,6 +10,7 @@ import {
   parseManagedOptions,
 } from './managedOptions';
 import { ManagedTokenTable } from './ManagedTokenTable';
+import { warnOnManagedOptionsChange } from './managedOptionsWatch';
 
 /** The backend's managed tokens: the options of its entry and the in-memory table. */
 export interface ManagedTokensService {
@@ -45,7 +46,16 @@ export const managedTokensServiceRef = createServiceRef<ManagedTokensService>({
           logger: rootLogger.child({ service: GATEHOUSE_MANAGED_TYPE }),
           settings: options?.sync,
         });
-        rootLifecycle.addShutdownHook(() => table.close());
+        const stopWatching = options
+          ? warnOnManagedOptionsChange({
+              rootConfig,
+              logger: rootLogger.child({ service: GATEHOUSE_MANAGED_TYPE }),
+            })
+          : () => {};
+        rootLifecycle.addShutdownHook(() => {
+          stopWatching();
+          table.close();
+        });
         return { options, table };
       },
     }),
