@@ -18,6 +18,7 @@ import { createJwksTokenHandler } from '../src/jwks/jwksTokenHandler';
 import { JwksRegistry } from '../src/jwks/JwksRegistry';
 import { RejectionLog } from '../src/lib/RejectionLog';
 import { createManagedTokenHandler } from '../src/managed/managedTokenHandler';
+import { UsageLedger } from '../src/inventory/UsageLedger';
 import { createManagedToken } from '../src/managed/managedTokenFormat';
 import { ManagedTokenTable } from '../src/managed/ManagedTokenTable';
 import { createStaticTokenHandler } from '../src/static/staticTokenHandler';
@@ -161,7 +162,9 @@ async function staticCases(
     registry,
     rejections: RejectionLog.create({ logger, source: 'bench' }),
     metrics: noMetrics,
+    ledger: new UsageLedger(),
     pluginId: 'bench',
+    restrictedAway: new Set<number>(),
   });
   const context = handler.initialize({ options: entryOptions(config)[0] });
   const floor = 'sha256 (crypto.hash) + Map.get';
@@ -205,7 +208,9 @@ async function jwks(providers: Provider[], parts: GatehouseParts) {
     registry,
     rejections: RejectionLog.create({ logger, source: 'bench' }),
     metrics: noMetrics,
+    ledger: new UsageLedger(),
     pluginId: 'bench',
+    restrictedAway: new Set<number>(),
   });
   const contexts = entryOptions(config).map(options =>
     handler.initialize({ options }),
@@ -402,6 +407,7 @@ async function managedCases(iterations: number): Promise<Case[]> {
     table,
     rejections: RejectionLog.create({ logger, source: 'bench' }),
     metrics: noMetrics,
+    ledger: new UsageLedger(),
     pluginId: 'bench',
   });
   const next = cycle(tokens.slice(-2));

@@ -69,10 +69,11 @@ const gatehouse = createBackendFeatureLoader({
       }),
       pluginRequestServiceFactory,
       externalAudienceTokenServiceFactory,
-      // Managed tokens only when an entry turns them on: the plugin has a
-      // database and an API, which a backend without them should not get.
+      // The gatehouse plugin always: the inventory of every credential.
+      // The managed-token handler only when an entry turns managed tokens on.
+      gatehousePlugin,
       ...(externalAccessEntriesOfType(rootConfig, GATEHOUSE_MANAGED_TYPE).length
-        ? [gatehouseManagedTokenHandlerServiceFactory, gatehousePlugin]
+        ? [gatehouseManagedTokenHandlerServiceFactory]
         : []),
     ];
   },

@@ -6,6 +6,7 @@ import type { Config } from '@backstage/config';
 import { errors, jwtVerify, JWTPayload, KeyLike } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { canonicalJson } from '../lib/canonicalJson';
+import { jwtEntryKey, jwtIdentity } from '../inventory/builtInCredentials';
 import {
   assertSameLayout,
   EntryBinder,
@@ -126,6 +127,7 @@ export class JwksRegistry {
   readonly #layout: string[];
   readonly #laterAcceptance: LaterAcceptance;
   #subscription?: { unsubscribe(): void };
+  readonly #usageKeys = new Map<number, string>();
   /** The last reload problem logged, so that each is logged once. */
   #reloadProblem?: string;
 
@@ -173,6 +175,30 @@ export class JwksRegistry {
   /** True for the entry tried last, which reports tokens no entry accepted. */
   isLastEntry(entryIndex: number): boolean {
     return entryIndex === this.#lastEntryIndex;
+  }
+
+  /** The current entries, for the inventory. */
+  entries(): Array<{ index: number; path: string; options: JwksEntryOptions }> {
+    return [...this.#entries.values()].map(({ index, path, options }) => ({
+      index,
+      path,
+      options,
+    }));
+  }
+
+  /**
+   * The entry's key in the inventory and the usage tables, from the options
+   * it started with (a reload that changes its issuer keeps counting under
+   * the same key until a restart).
+   */
+  usageKey(entryIndex: number): string {
+    let key = this.#usageKeys.get(entryIndex);
+    if (key === undefined) {
+      const options = this.#entries.get(entryIndex)?.options;
+      key = options ? jwtEntryKey(jwtIdentity(options)) : `entry${entryIndex}`;
+      this.#usageKeys.set(entryIndex, key);
+    }
+    return key;
   }
 
   keySources(): RemoteKeySource[] {

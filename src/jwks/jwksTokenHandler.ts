@@ -5,11 +5,14 @@ import {
 import type { RejectionLog } from '../lib/RejectionLog';
 import { fingerprintOf } from '../lib/tokenDigest';
 import type { TokenMetrics } from '../lib/tokenMetrics';
+import type { UsageLedger } from '../inventory/UsageLedger';
 import { GATEHOUSE_JWKS_TYPE, JwksRegistry } from './JwksRegistry';
 
 /** What `initialize` keeps per `externalAccess` entry. */
 export interface JwksHandlerContext {
   entryIndex: number;
+  /** The entry's key in the usage ledger. */
+  usageKey: string;
 }
 
 /**
@@ -23,18 +26,28 @@ export function createJwksTokenHandler(options: {
   registry: JwksRegistry;
   rejections: RejectionLog;
   metrics: TokenMetrics;
+  ledger: UsageLedger;
   pluginId: string;
+  /** Entries whose restrictions leave this plugin out (Backstage answers 403). */
+  restrictedAway: ReadonlySet<number>;
 }): ExternalTokenHandler<JwksHandlerContext> {
-  const { registry, rejections, metrics, pluginId } = options;
+  const { registry, rejections, metrics, ledger, pluginId, restrictedAway } =
+    options;
   return createExternalTokenHandler<JwksHandlerContext>({
     type: GATEHOUSE_JWKS_TYPE,
     initialize({ options: entryOptions }) {
-      return { entryIndex: registry.bindEntry(entryOptions) };
+      const entryIndex = registry.bindEntry(entryOptions);
+      return { entryIndex, usageKey: registry.usageKey(entryIndex) };
     },
-    async verifyToken(token, { entryIndex }) {
+    async verifyToken(token, { entryIndex, usageKey }) {
       const verification = await registry.verify(token, entryIndex);
       if (verification.result === 'accepted') {
         metrics.accepted(GATEHOUSE_JWKS_TYPE);
+        if (restrictedAway.has(entryIndex)) {
+          ledger.rejected(GATEHOUSE_JWKS_TYPE, usageKey, 'restricted');
+        } else {
+          ledger.usedSubject(usageKey, verification.subject, pluginId);
+        }
         return { subject: verification.subject };
       }
       // Reported once, by the last entry, with the reason of the entry that

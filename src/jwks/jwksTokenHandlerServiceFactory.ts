@@ -7,6 +7,9 @@ import { metricsServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { RejectionLog } from '../lib/RejectionLog';
 import { reportOnce } from '../lib/startupReport';
 import { createTokenMetrics } from '../lib/tokenMetrics';
+import { entriesRestrictedAwayFrom } from '../lib/externalAccessEntries';
+import { credentialInventoryServiceRef } from '../inventory/inventoryServiceRef';
+import { jwtCredentials } from '../inventory/gatehouseCredentials';
 import { createJwksTokenHandler } from './jwksTokenHandler';
 import { GATEHOUSE_JWKS_TYPE, JwksRegistry } from './JwksRegistry';
 
@@ -27,8 +30,9 @@ export const gatehouseJwksTokenHandlerServiceFactory = createServiceFactory({
     rootLifecycle: coreServices.rootLifecycle,
     pluginMetadata: coreServices.pluginMetadata,
     metrics: metricsServiceRef,
+    inventory: credentialInventoryServiceRef,
   },
-  createRootContext({ rootConfig, rootLogger, rootLifecycle }) {
+  createRootContext({ rootConfig, rootLogger, rootLifecycle, inventory }) {
     const logger = rootLogger.child({ service: GATEHOUSE_JWKS_TYPE });
     let registry: JwksRegistry;
     try {
@@ -42,14 +46,21 @@ export const gatehouseJwksTokenHandlerServiceFactory = createServiceFactory({
       source: GATEHOUSE_JWKS_TYPE,
     });
     rootLifecycle.addShutdownHook(() => rejections.close());
-    return { registry, rejections };
+    inventory.addLister(jwtCredentials(registry, rootConfig));
+    return { registry, rejections, rootConfig, ledger: inventory.ledger };
   },
-  factory({ pluginMetadata, metrics }, { registry, rejections }) {
+  factory(
+    { pluginMetadata, metrics },
+    { registry, rejections, rootConfig, ledger },
+  ) {
+    const pluginId = pluginMetadata.getId();
     return createJwksTokenHandler({
       registry,
       rejections,
       metrics: createTokenMetrics(metrics),
-      pluginId: pluginMetadata.getId(),
+      ledger,
+      pluginId,
+      restrictedAway: entriesRestrictedAwayFrom(rootConfig, pluginId),
     });
   },
 });

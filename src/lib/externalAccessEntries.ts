@@ -22,6 +22,8 @@ export interface ExternalAccessEntry {
   /** Config path of the entry's options, for messages. */
   optionsPath: string;
   rawOptions: unknown;
+  /** The entry's own `accessRestrictions`, as written; absent: none. */
+  rawAccessRestrictions?: unknown;
 }
 
 export function externalAccessEntriesOfType(
@@ -36,10 +38,34 @@ export function externalAccessEntriesOfType(
             index,
             optionsPath: `${EXTERNAL_ACCESS_KEY}[${index}].options`,
             rawOptions: entry.getOptional('options'),
+            rawAccessRestrictions: entry.getOptional('accessRestrictions'),
           },
         ]
       : [],
   );
+}
+
+/**
+ * The entries whose own `accessRestrictions` leave `pluginId` out: Backstage
+ * refuses their tokens there (403) after the handler accepted them, so the
+ * handler counts such a request as a rejection, not a use.
+ */
+export function entriesRestrictedAwayFrom(
+  config: Config,
+  pluginId: string,
+): Set<number> {
+  const entries = config.getOptionalConfigArray(EXTERNAL_ACCESS_KEY) ?? [];
+  const away = new Set<number>();
+  entries.forEach((entry, index) => {
+    const restrictions = entry.getOptionalConfigArray('accessRestrictions');
+    if (
+      restrictions?.length &&
+      !restrictions.some(r => r.getOptionalString('plugin') === pluginId)
+    ) {
+      away.add(index);
+    }
+  });
+  return away;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { resolve } from 'node:path';
+import { migrateGatehouseDatabase } from '../database/migrateGatehouseDatabase';
 
 /** One restriction of a managed token, in the shape of an externalAccess entry's. */
 export interface ManagedAccessRestriction {
@@ -33,17 +33,6 @@ export interface ManagedTokenRecord {
 }
 
 const TABLE = 'gatehouse_managed_tokens';
-
-/** Gatehouse's advisory lock for its migrations: "gatehouse" in ASCII. */
-const MIGRATION_LOCK_ID = 0x6761746568;
-
-function isPostgres(db: Knex): boolean {
-  const client = db.client.config.client;
-  return client === 'pg' || client === 'postgres' || client === 'postgresql';
-}
-
-/** The package's migrations, from src/managed and dist/managed alike. */
-export const MIGRATIONS_DIR = resolve(__dirname, '..', '..', 'migrations');
 
 interface Row {
   id: string;
@@ -119,26 +108,7 @@ export class ManagedTokenStore {
 
   /** Runs the package's migrations, then returns the store. */
   static async create(db: Knex): Promise<ManagedTokenStore> {
-    const migrate = () =>
-      db.migrate.latest({
-        directory: MIGRATIONS_DIR,
-        // Gatehouse's own bookkeeping tables, beside any other plugin's.
-        tableName: 'gatehouse_knex_migrations',
-        loadExtensions: ['.js'],
-      });
-    if (isPostgres(db)) {
-      // Replicas starting together on an empty database would race to
-      // create knex's bookkeeping tables (the loser fails, and the lock
-      // table can end up with two rows, after which no replica starts). A
-      // transaction-scoped advisory lock makes them take turns; it is
-      // released when the transaction ends, also if this process dies.
-      await db.transaction(async trx => {
-        await trx.raw('SELECT pg_advisory_xact_lock(?)', [MIGRATION_LOCK_ID]);
-        await migrate();
-      });
-    } else {
-      await migrate();
-    }
+    await migrateGatehouseDatabase(db);
     return new ManagedTokenStore(db);
   }
 

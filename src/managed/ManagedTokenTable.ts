@@ -40,6 +40,8 @@ export const SYNC_DEFAULTS: SyncSettings = {
  * of the same scope (100,000 full records took 55 MB; see BENCHMARKS.md).
  */
 export interface ActiveManagedToken {
+  /** Its id, for the usage ledger. */
+  id: string;
   subject: string;
   expiresAt: number;
   updatedAt: number;
@@ -163,6 +165,11 @@ export class ManagedTokenTable {
     return this.#byHash.size;
   }
 
+  /** The expiry of every token held, for the credentials gauge. */
+  *expiries(): Iterable<number> {
+    for (const token of this.#byHash.values()) yield token.expiresAt;
+  }
+
   async #read(): Promise<void> {
     const store = this.#store;
     if (!store) return;
@@ -222,9 +229,9 @@ export class ManagedTokenTable {
   }
 
   #activeOf(record: ManagedTokenRecord): ActiveManagedToken {
-    const { subject, expiresAt, updatedAt, accessRestrictions } = record;
+    const { id, subject, expiresAt, updatedAt, accessRestrictions } = record;
     if (!accessRestrictions) {
-      return { subject, expiresAt, updatedAt };
+      return { id, subject, expiresAt, updatedAt };
     }
     const key = JSON.stringify(accessRestrictions);
     let restrictions = this.#scopes.get(key);
@@ -232,7 +239,7 @@ export class ManagedTokenTable {
       restrictions = restrictionMapOf(accessRestrictions);
       this.#scopes.set(key, restrictions);
     }
-    return { subject, expiresAt, updatedAt, restrictions };
+    return { id, subject, expiresAt, updatedAt, restrictions };
   }
 
   #forgetOldRevocations(now: number) {

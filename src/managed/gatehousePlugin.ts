@@ -2,6 +2,15 @@ import {
   coreServices,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
+import { metricsServiceRef } from '@backstage/backend-plugin-api/alpha';
+import { NotFoundError } from '@backstage/errors';
+import { registerCredentialGauges } from '../inventory/credentialGauges';
+import Router from 'express-promise-router';
+import { managedCredentials } from '../inventory/gatehouseCredentials';
+import { createInventoryRouter } from '../inventory/inventoryRouter';
+import { credentialInventoryServiceRef } from '../inventory/inventoryServiceRef';
+import { UsageFlusher } from '../inventory/UsageFlusher';
+import { UsageStore } from '../inventory/UsageStore';
 import { MANAGED_TOKEN_PERMISSIONS } from './managedTokenPermissions';
 import { managedTokensServiceRef } from './managedTokensServiceRef';
 import { createManagedTokensRouter } from './managedTokensRouter';
@@ -9,9 +18,11 @@ import { ManagedTokenStore } from './ManagedTokenStore';
 import { checkRestrictionsHonoured } from './restrictionsSelfCheck';
 
 /**
- * The `gatehouse` plugin: managed tokens in its database (SQLite or
- * PostgreSQL, as `backend.database` says), their API at `/api/gatehouse`, and
- * the sync that fills the `gatehouse-managed` handlers' table.
+ * The `gatehouse` plugin, at `/api/gatehouse`: the inventory of every
+ * credential with its usage (written by each replica once per interval), and,
+ * with a `gatehouse-managed` entry, managed tokens and the sync that fills
+ * their handlers' table. Its database is SQLite or PostgreSQL, as
+ * `backend.database` says.
  *
  * @public
  */
@@ -30,16 +41,44 @@ export const gatehousePlugin = createBackendPlugin({
         permissionsRegistry: coreServices.permissionsRegistry,
         auditor: coreServices.auditor,
         managed: managedTokensServiceRef,
+        inventory: credentialInventoryServiceRef,
+        metrics: metricsServiceRef,
       },
       async init(deps) {
-        const { managed } = deps;
+        const { managed, inventory } = deps;
         deps.permissionsRegistry.addPermissions(MANAGED_TOKEN_PERMISSIONS);
-        if (!managed.options) {
-          return; // no gatehouse-managed entry: nothing to serve
+        const db = await deps.database.getClient();
+        const usageStore = await UsageStore.create(db);
+        const flusher = new UsageFlusher({
+          ledger: inventory.ledger,
+          store: usageStore,
+          logger: deps.logger,
+        });
+        if (inventory.settings.enabled) {
+          flusher.start(inventory.settings.flushIntervalMs);
         }
-        const store = await ManagedTokenStore.create(
-          await deps.database.getClient(),
+        deps.lifecycle.addShutdownHook(() => flusher.close());
+        deps.httpRouter.use(
+          createInventoryRouter({
+            inventory,
+            usageStore,
+            httpAuth: deps.httpAuth,
+            permissions: deps.permissions,
+          }),
         );
+
+        registerCredentialGauges({
+          metrics: deps.metrics,
+          inventory,
+          managedTable: managed.options ? managed.table : undefined,
+        });
+
+        if (!managed.options) {
+          deps.httpRouter.use(managedTokensOff());
+          return;
+        }
+        const store = await ManagedTokenStore.create(db);
+        inventory.addLister(managedCredentials(store));
         await managed.table.attach(store);
         // After start-up, when the auth service takes requests as it will.
         deps.lifecycle.addStartupHook(async () => {
@@ -64,3 +103,14 @@ export const gatehousePlugin = createBackendPlugin({
     });
   },
 });
+
+/** Without a gatehouse-managed entry, the managed-token API says how to turn it on. */
+function managedTokensOff() {
+  const router = Router();
+  router.use('/tokens', () => {
+    throw new NotFoundError(
+      "Managed tokens are off: add an entry '{ type: gatehouse-managed, options: {} }' to backend.auth.externalAccess",
+    );
+  });
+  return router;
+}

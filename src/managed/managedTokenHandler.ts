@@ -6,6 +6,7 @@ import { AuthenticationError, NotAllowedError } from '@backstage/errors';
 import type { RejectionLog } from '../lib/RejectionLog';
 import { fingerprintOf } from '../lib/tokenDigest';
 import type { TokenMetrics } from '../lib/tokenMetrics';
+import type { UsageLedger } from '../inventory/UsageLedger';
 import { GATEHOUSE_MANAGED_TYPE } from './managedOptions';
 import {
   isManagedToken,
@@ -26,9 +27,10 @@ export function createManagedTokenHandler(options: {
   table: ManagedTokenTable;
   rejections: RejectionLog;
   metrics: TokenMetrics;
+  ledger: UsageLedger;
   pluginId: string;
 }): ExternalTokenHandler<void> {
-  const { table, rejections, metrics, pluginId } = options;
+  const { table, rejections, metrics, ledger, pluginId } = options;
   return createExternalTokenHandler<void>({
     type: GATEHOUSE_MANAGED_TYPE,
     initialize() {},
@@ -69,6 +71,7 @@ export function createManagedTokenHandler(options: {
       const { token: active } = verification;
       metrics.accepted(GATEHOUSE_MANAGED_TYPE);
       if (!active.restrictions) {
+        ledger.used(GATEHOUSE_MANAGED_TYPE, active.id, pluginId);
         return { subject: active.subject };
       }
       if (!table.restrictionsHonoured) {
@@ -81,11 +84,13 @@ export function createManagedTokenHandler(options: {
       const all = active.restrictions;
       const here = all.get(pluginId);
       if (!here) {
+        ledger.rejected(GATEHOUSE_MANAGED_TYPE, active.id, 'restricted');
         const valid = [...all.keys()].map(k => `'${k}'`).join(', ');
         throw new NotAllowedError(
           `This token's access is restricted to plugin(s) ${valid}`,
         );
       }
+      ledger.used(GATEHOUSE_MANAGED_TYPE, active.id, pluginId);
       // Typed as `{ subject }` by Backstage; the rest is read at run time.
       return {
         subject: active.subject,

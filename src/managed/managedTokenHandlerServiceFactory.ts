@@ -6,6 +6,7 @@ import {
 import { metricsServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { RejectionLog } from '../lib/RejectionLog';
 import { createTokenMetrics } from '../lib/tokenMetrics';
+import { credentialInventoryServiceRef } from '../inventory/inventoryServiceRef';
 import { createManagedTokenHandler } from './managedTokenHandler';
 import { GATEHOUSE_MANAGED_TYPE } from './managedOptions';
 import { managedTokensServiceRef } from './managedTokensServiceRef';
@@ -24,19 +25,21 @@ export const gatehouseManagedTokenHandlerServiceFactory = createServiceFactory({
     managed: managedTokensServiceRef,
     pluginMetadata: coreServices.pluginMetadata,
     metrics: metricsServiceRef,
+    inventory: credentialInventoryServiceRef,
   },
-  createRootContext({ rootLogger, rootLifecycle, managed }) {
+  createRootContext({ rootLogger, rootLifecycle, managed, inventory }) {
     const rejections = RejectionLog.create({
       logger: rootLogger.child({ service: GATEHOUSE_MANAGED_TYPE }),
       source: GATEHOUSE_MANAGED_TYPE,
     });
     rootLifecycle.addShutdownHook(() => rejections.close());
-    return { table: managed.table, rejections };
+    return { table: managed.table, rejections, ledger: inventory.ledger };
   },
-  factory({ pluginMetadata, metrics }, { table, rejections }) {
+  factory({ pluginMetadata, metrics }, { table, rejections, ledger }) {
     return createManagedTokenHandler({
       table,
       rejections,
+      ledger,
       metrics: createTokenMetrics(metrics),
       pluginId: pluginMetadata.getId(),
     });

@@ -1,6 +1,7 @@
 import type { AuthService } from '@backstage/backend-plugin-api';
 import { mockServices } from '@backstage/backend-test-utils';
 import { NotAllowedError } from '@backstage/errors';
+import { UsageLedger } from '../inventory/UsageLedger';
 import { RejectionLog } from '../lib/RejectionLog';
 import { fingerprintOfDigest, sha256Hex } from '../lib/tokenDigest';
 import { createManagedToken } from './managedTokenFormat';
@@ -60,6 +61,7 @@ describe('the restrictions self-check', () => {
       table,
       rejections: RejectionLog.create({ logger, source: 'test' }),
       metrics: { accepted() {}, rejected() {} } as never,
+      ledger: new UsageLedger(),
       pluginId: 'gatehouse',
     });
     return {
@@ -120,6 +122,7 @@ describe('the restrictions self-check', () => {
       table,
       rejections: RejectionLog.create({ logger, source: 'test' }),
       metrics: { accepted() {}, rejected() {} } as never,
+      ledger: new UsageLedger(),
       pluginId: 'demo',
     });
     await expect(handler.verifyToken(restricted, undefined)).rejects.toThrow(

@@ -14,6 +14,8 @@ function record(digest: string, expiresAt?: number): StaticTokenRecord {
     entryIndex: 0,
     expiresAt,
     short: false,
+    stored: 'hash',
+    usageKey: digest.slice(0, 8),
   };
 }
 

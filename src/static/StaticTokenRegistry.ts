@@ -186,6 +186,11 @@ export class StaticTokenRegistry {
     return this.#table.size;
   }
 
+  /** Every token of the current table: for the inventory. */
+  records(): StaticTokenRecord[] {
+    return [...this.#table.records()];
+  }
+
   /** The entry index for the options Backstage passes to `initialize`. */
   bindEntry(options: Config): number {
     return this.#binder.bind(options);

@@ -4,7 +4,13 @@ import { StaticTokenSpec } from './staticOptions';
 import { StaticTokenTable } from './StaticTokenTable';
 
 function spec(token: string, origin: string): StaticTokenSpec {
-  return { digest: sha256Hex(token), subject: 's', origin, short: false };
+  return {
+    digest: sha256Hex(token),
+    subject: 's',
+    origin,
+    short: false,
+    stored: 'plain',
+  };
 }
 
 describe('StaticTokenTable', () => {

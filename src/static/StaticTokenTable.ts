@@ -7,6 +7,12 @@ export interface StaticTokenRecord extends StaticTokenSpec {
   /** Position of the entry in `backend.auth.externalAccess`. */
   entryIndex: number;
   fingerprint: string;
+  /**
+   * Its key in the usage tables and the inventory: the fingerprint, or, for
+   * the rare second token with the same fingerprint, the fingerprint and its
+   * rank in the config (the same on every replica with the same config).
+   */
+  usageKey: string;
 }
 
 /** The tokens of one entry, from one source (inline config or a tokensFile). */
@@ -35,6 +41,7 @@ export class StaticTokenTable {
   /** @throws GatehouseConfigError if a token appears twice. */
   static build(sources: Iterable<StaticTokenSource>): StaticTokenTable {
     const byDigest = new Map<string, StaticTokenRecord>();
+    const fingerprints = new Map<string, number>();
     const problems: string[] = [];
     for (const source of sources) {
       for (const spec of source.tokens) {
@@ -45,10 +52,14 @@ export class StaticTokenTable {
           );
           continue;
         }
+        const fingerprint = fingerprintOfDigest(spec.digest);
+        const seen = fingerprints.get(fingerprint) ?? 0;
+        fingerprints.set(fingerprint, seen + 1);
         byDigest.set(spec.digest, {
           ...spec,
           entryIndex: source.entryIndex,
-          fingerprint: fingerprintOfDigest(spec.digest),
+          fingerprint,
+          usageKey: seen ? `${fingerprint}~${seen + 1}` : fingerprint,
         });
       }
     }

@@ -27,6 +27,7 @@ describe('parseStaticOptions', () => {
         subject: 'ci',
         origin: `${PATH}.token`,
         short: false,
+        stored: 'plain',
       },
     ]);
   });
@@ -55,6 +56,7 @@ describe('parseStaticOptions', () => {
         notBefore: undefined,
         origin: `${PATH}.tokens[0]`,
         short: false,
+        stored: 'plain',
       },
       {
         digest,
@@ -63,6 +65,7 @@ describe('parseStaticOptions', () => {
         notBefore: Date.UTC(2026, 10, 30, 23),
         origin: `${PATH}.tokens[1]`,
         short: false,
+        stored: 'hash',
       },
     ]);
   });

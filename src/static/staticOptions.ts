@@ -37,6 +37,8 @@ export interface StaticTokenSpec {
   origin: string;
   /** True for a plain token shorter than {@link RECOMMENDED_TOKEN_LENGTH}. */
   short: boolean;
+  /** Written as a `sha256:` hash, or as the token itself. */
+  stored: 'hash' | 'plain';
 }
 
 /** The options of one `gatehouse-static` entry, validated. */
@@ -167,6 +169,7 @@ function toSpecs(
       short:
         entry.token !== undefined &&
         entry.token.length < RECOMMENDED_TOKEN_LENGTH,
+      stored: entry.token === undefined ? 'hash' : 'plain',
     });
   });
   return specs;
@@ -201,6 +204,7 @@ export function parseStaticOptions(
       subject: options.subject,
       origin: joinConfigPath(path, ['token']),
       short: options.token.length < RECOMMENDED_TOKEN_LENGTH,
+      stored: 'plain',
     });
   }
   tokens.push(

@@ -6,6 +6,7 @@ import { AuthenticationError } from '@backstage/errors';
 import type { RejectionLog } from '../lib/RejectionLog';
 import { looksLikeJwt } from '../lib/tokenDigest';
 import type { TokenMetrics } from '../lib/tokenMetrics';
+import type { UsageLedger } from '../inventory/UsageLedger';
 import { looksLikeSubprotocolName } from './staticTokenFormat';
 import {
   GATEHOUSE_STATIC_TYPE,
@@ -27,9 +28,13 @@ export function createStaticTokenHandler(options: {
   registry: StaticTokenRegistry;
   rejections: RejectionLog;
   metrics: TokenMetrics;
+  ledger: UsageLedger;
   pluginId: string;
+  /** Entries whose restrictions leave this plugin out (Backstage answers 403). */
+  restrictedAway: ReadonlySet<number>;
 }): ExternalTokenHandler<StaticHandlerContext> {
-  const { registry, rejections, metrics, pluginId } = options;
+  const { registry, rejections, metrics, ledger, pluginId, restrictedAway } =
+    options;
   return createExternalTokenHandler<StaticHandlerContext>({
     type: GATEHOUSE_STATIC_TYPE,
     initialize({ options: entryOptions }) {
@@ -38,9 +43,20 @@ export function createStaticTokenHandler(options: {
     async verifyToken(token, { entryIndex }) {
       const verification = registry.verify(token, entryIndex);
       switch (verification.result) {
-        case 'accepted':
+        case 'accepted': {
+          const { record } = verification;
           metrics.accepted(GATEHOUSE_STATIC_TYPE);
-          return { subject: verification.record.subject };
+          if (restrictedAway.has(entryIndex)) {
+            ledger.rejected(
+              GATEHOUSE_STATIC_TYPE,
+              record.usageKey,
+              'restricted',
+            );
+          } else {
+            ledger.used(GATEHOUSE_STATIC_TYPE, record.usageKey, pluginId);
+          }
+          return { subject: record.subject };
+        }
         case 'rejected': {
           const { record, reason } = verification;
           const detail =
@@ -54,6 +70,7 @@ export function createStaticTokenHandler(options: {
             detail: `token for '${record.subject}' at ${record.origin} ${detail}`,
           });
           metrics.rejected(GATEHOUSE_STATIC_TYPE, reason);
+          ledger.rejected(GATEHOUSE_STATIC_TYPE, record.usageKey, reason);
           throw new AuthenticationError(
             `Static token ${record.fingerprint} ${detail}`,
           );

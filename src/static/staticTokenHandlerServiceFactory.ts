@@ -7,6 +7,9 @@ import { metricsServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { RejectionLog } from '../lib/RejectionLog';
 import { reportOnce } from '../lib/startupReport';
 import { createTokenMetrics } from '../lib/tokenMetrics';
+import { entriesRestrictedAwayFrom } from '../lib/externalAccessEntries';
+import { credentialInventoryServiceRef } from '../inventory/inventoryServiceRef';
+import { staticCredentials } from '../inventory/gatehouseCredentials';
 import { createStaticTokenHandler } from './staticTokenHandler';
 import {
   GATEHOUSE_STATIC_TYPE,
@@ -29,8 +32,14 @@ export const gatehouseStaticTokenHandlerServiceFactory = createServiceFactory({
     rootLifecycle: coreServices.rootLifecycle,
     pluginMetadata: coreServices.pluginMetadata,
     metrics: metricsServiceRef,
+    inventory: credentialInventoryServiceRef,
   },
-  async createRootContext({ rootConfig, rootLogger, rootLifecycle }) {
+  async createRootContext({
+    rootConfig,
+    rootLogger,
+    rootLifecycle,
+    inventory,
+  }) {
     const logger = rootLogger.child({ service: GATEHOUSE_STATIC_TYPE });
     const registry = await StaticTokenRegistry.create({
       config: rootConfig,
@@ -46,14 +55,21 @@ export const gatehouseStaticTokenHandlerServiceFactory = createServiceFactory({
       registry.close();
       rejections.close();
     });
-    return { registry, rejections };
+    inventory.addLister(staticCredentials(registry, rootConfig));
+    return { registry, rejections, rootConfig, ledger: inventory.ledger };
   },
-  factory({ pluginMetadata, metrics }, { registry, rejections }) {
+  factory(
+    { pluginMetadata, metrics },
+    { registry, rejections, rootConfig, ledger },
+  ) {
+    const pluginId = pluginMetadata.getId();
     return createStaticTokenHandler({
       registry,
       rejections,
       metrics: createTokenMetrics(metrics),
-      pluginId: pluginMetadata.getId(),
+      ledger,
+      pluginId,
+      restrictedAway: entriesRestrictedAwayFrom(rootConfig, pluginId),
     });
   },
 });

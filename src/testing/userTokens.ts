@@ -33,6 +33,7 @@ export const closingSqliteDatabaseServiceFactory = createServiceFactory({
   service: coreServices.database,
   deps: {
     lifecycle: coreServices.lifecycle,
+    rootLifecycle: coreServices.rootLifecycle,
     logger: coreServices.logger,
     pluginMetadata: coreServices.pluginMetadata,
   },
@@ -45,13 +46,18 @@ export const closingSqliteDatabaseServiceFactory = createServiceFactory({
       }),
     );
   },
-  factory({ lifecycle, logger, pluginMetadata }, manager): DatabaseService {
+  factory(
+    { lifecycle, rootLifecycle, logger, pluginMetadata },
+    manager,
+  ): DatabaseService {
     const database = manager.forPlugin(pluginMetadata.getId(), {
       lifecycle,
       logger,
     });
     let client: Promise<Knex> | undefined;
-    lifecycle.addShutdownHook(async () => {
+    // After every plugin's own shutdown hooks, which may still write (as
+    // Backstage's DatabaseManager does it, on the root lifecycle).
+    rootLifecycle.addShutdownHook(async () => {
       const opened = client;
       client = undefined;
       if (opened) {

@@ -1,0 +1,51 @@
+import type { CredentialSource } from './UsageLedger';
+
+/** One restriction, in the shape of an `externalAccess` entry's. */
+export interface AccessRestriction {
+  plugin: string;
+  permission?: string[];
+  permissionAttribute?: { action?: string[] };
+}
+
+/**
+ * What a source knows of one credential, from memory or its own table:
+ * never a token, never a hash beyond the 8-character fingerprint.
+ */
+export interface CredentialDefinition {
+  /** `source:key`: the same on every replica with the same config. */
+  id: string;
+  source: CredentialSource;
+  /** The subject it authenticates as; for a JWT entry, a pattern. */
+  subject: string;
+  description?: string;
+  fingerprint?: string;
+  /** A config path, a tokens file and position, or `database`. */
+  definedAt: string;
+  /** For static tokens: written in config as a SHA-256 hash, or in plain text. */
+  stored?: 'hash' | 'plain';
+  /** A plain static token shorter than 32 characters. */
+  short?: boolean;
+  createdBy?: string;
+  createdAt?: number;
+  notBefore?: number;
+  expiresAt?: number;
+  revokedAt?: number;
+  /** Absent: the credential may call every plugin. */
+  accessRestrictions?: AccessRestriction[];
+  /** For JWT entries: who issues the tokens and which are taken. */
+  jwt?: {
+    url?: string;
+    issuers?: string[];
+    audiences?: string[];
+    subjectPrefix?: string;
+    claims?: Record<string, string[]>;
+  };
+  /** False for Backstage's built-in types, whose requests Gatehouse does not see. */
+  usageRecorded: boolean;
+}
+
+/** Lists a source's credentials: from memory, or for managed tokens from the database. */
+export interface CredentialLister {
+  source: CredentialSource;
+  list(): CredentialDefinition[] | Promise<CredentialDefinition[]>;
+}

@@ -1,0 +1,105 @@
+import type { Config } from '@backstage/config';
+import { externalAccessEntriesOfType } from '../lib/externalAccessEntries';
+import type { JwksRegistry } from '../jwks/JwksRegistry';
+import type { ManagedTokenStore } from '../managed/ManagedTokenStore';
+import type { StaticTokenRegistry } from '../static/StaticTokenRegistry';
+import { jwtSubjectPattern, restrictionsOf } from './builtInCredentials';
+import type {
+  AccessRestriction,
+  CredentialLister,
+} from './credentialDefinition';
+
+/** Entry-level restrictions by entry index, as Backstage read them at start-up. */
+function restrictionsByEntry(
+  config: Config,
+  type: string,
+): Map<number, AccessRestriction[] | undefined> {
+  return new Map(
+    externalAccessEntriesOfType(config, type).map(entry => [
+      entry.index,
+      restrictionsOf(entry.rawAccessRestrictions),
+    ]),
+  );
+}
+
+/** Every gatehouse-static token, from config and token files, as loaded now. */
+export function staticCredentials(
+  registry: StaticTokenRegistry,
+  config: Config,
+): CredentialLister {
+  // The layout (types and restrictions) cannot change without a restart.
+  const restrictions = restrictionsByEntry(config, 'gatehouse-static');
+  return {
+    source: 'gatehouse-static',
+    list: () =>
+      registry.records().map(record => ({
+        id: `gatehouse-static:${record.usageKey}`,
+        source: 'gatehouse-static' as const,
+        subject: record.subject,
+        fingerprint: record.fingerprint,
+        definedAt: record.origin,
+        stored: record.stored,
+        short: record.short,
+        notBefore: record.notBefore,
+        expiresAt: record.expiresAt,
+        accessRestrictions: restrictions.get(record.entryIndex),
+        usageRecorded: true,
+      })),
+  };
+}
+
+/** Every gatehouse-jwks entry, with its current options. */
+export function jwtCredentials(
+  registry: JwksRegistry,
+  config: Config,
+): CredentialLister {
+  const restrictions = restrictionsByEntry(config, 'gatehouse-jwks');
+  return {
+    source: 'gatehouse-jwks',
+    list: () =>
+      registry.entries().map(({ index, path, options }) => ({
+        id: `gatehouse-jwks:${registry.usageKey(index)}`,
+        source: 'gatehouse-jwks' as const,
+        subject: jwtSubjectPattern(options.subjectPrefix),
+        definedAt: path,
+        accessRestrictions: restrictions.get(index),
+        jwt: {
+          url: options.url,
+          issuers: options.issuers,
+          audiences: options.audiences,
+          subjectPrefix: options.subjectPrefix,
+          claims: options.claimRules.length
+            ? Object.fromEntries(
+                options.claimRules.map(rule => [
+                  rule.claim,
+                  rule.patterns.map(String),
+                ]),
+              )
+            : undefined,
+        },
+        usageRecorded: true,
+      })),
+  };
+}
+
+/** Every managed token in the database, revoked and expired ones included. */
+export function managedCredentials(store: ManagedTokenStore): CredentialLister {
+  return {
+    source: 'gatehouse-managed',
+    list: async () =>
+      (await store.list()).map(record => ({
+        id: `gatehouse-managed:${record.id}`,
+        source: 'gatehouse-managed' as const,
+        subject: record.subject,
+        description: record.description,
+        fingerprint: record.fingerprint,
+        definedAt: 'database',
+        createdBy: record.createdBy,
+        createdAt: record.createdAt,
+        expiresAt: record.expiresAt,
+        revokedAt: record.revokedAt,
+        accessRestrictions: record.accessRestrictions,
+        usageRecorded: true,
+      })),
+  };
+}

@@ -1,0 +1,118 @@
+import { InputError } from '@backstage/errors';
+import { z } from 'zod';
+import { describeIssues } from '../lib/configIssues';
+import { durationSchema } from '../lib/durationSchema';
+import { compileGlob } from '../lib/glob';
+import {
+  CREDENTIAL_STATUSES,
+  CredentialStatus,
+  InventoryRow,
+} from './inventoryRows';
+import { CREDENTIAL_SOURCES, CredentialSource } from './UsageLedger';
+
+/** "Expiring" without `expiringWithin`: two weeks, time to rotate. */
+export const DEFAULT_EXPIRING_WITHIN_MS = 14 * 24 * 60 * 60_000;
+const MAX_LIMIT = 10_000;
+
+const listOf = <T extends string>(values: readonly T[], what: string) =>
+  z
+    .string()
+    .max(200)
+    .transform((value, ctx) => {
+      const items = value.split(',').map(v => v.trim());
+      const unknown = items.filter(
+        v => !(values as readonly string[]).includes(v),
+      );
+      if (unknown.length) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `unknown ${what} '${unknown[0].slice(0, 40)}'; one or more of ${values.join(', ')}, comma-separated`,
+        });
+        return z.NEVER;
+      }
+      return items as T[];
+    });
+
+const querySchema = z.strictObject({
+  unusedFor: durationSchema.optional(),
+  expiringWithin: durationSchema.optional(),
+  unrestricted: z.enum(['true', 'false']).optional(),
+  source: listOf(CREDENTIAL_SOURCES, 'source').optional(),
+  status: listOf(CREDENTIAL_STATUSES, 'status').optional(),
+  subject: z.string().min(1).max(200).optional(),
+  format: z.enum(['json', 'csv']).optional(),
+  limit: z.coerce.number().int().min(1).max(MAX_LIMIT).optional(),
+  offset: z.coerce.number().int().min(0).optional(),
+});
+
+/** The inventory's query: filters that answer the review questions, and the output. */
+export interface InventoryQuery {
+  unusedForMs?: number;
+  expiringWithinMs: number;
+  /** Whether `expiringWithin` was given: then only expiring rows are shown. */
+  onlyExpiring: boolean;
+  unrestricted?: boolean;
+  sources?: CredentialSource[];
+  statuses?: CredentialStatus[];
+  subject?: (text: string) => boolean;
+  format: 'json' | 'csv';
+  limit: number;
+  offset: number;
+}
+
+/** @throws InputError naming each bad parameter */
+export function parseInventoryQuery(query: unknown): InventoryQuery {
+  const result = querySchema.safeParse(query ?? {});
+  if (!result.success) {
+    throw new InputError(
+      `Invalid query: ${describeIssues('', result.error.issues, querySchema).join('; ')}`,
+    );
+  }
+  const q = result.data;
+  return {
+    unusedForMs: q.unusedFor,
+    expiringWithinMs: q.expiringWithin ?? DEFAULT_EXPIRING_WITHIN_MS,
+    onlyExpiring: q.expiringWithin !== undefined,
+    unrestricted:
+      q.unrestricted === undefined ? undefined : q.unrestricted === 'true',
+    sources: q.source,
+    statuses: q.status,
+    // Gatehouse's wildcards: `*` only, matched in linear time.
+    subject: q.subject === undefined ? undefined : compileGlob(q.subject),
+    format: q.format ?? 'json',
+    limit: q.limit ?? MAX_LIMIT,
+    offset: q.offset ?? 0,
+  };
+}
+
+/**
+ * Unused for a while: usage is recorded and nothing was accepted within the
+ * window, and the credential is older than the window where its creation is
+ * known (a token made yesterday is not "unused for 30 days").
+ */
+function unusedFor(row: InventoryRow, windowMs: number, now: number): boolean {
+  if (!row.usage) return false;
+  const since = now - windowMs;
+  if (row.createdAt !== undefined && row.createdAt > since) return false;
+  return row.usage.lastUsedAt === undefined || row.usage.lastUsedAt < since;
+}
+
+export function filterRows(
+  rows: InventoryRow[],
+  query: InventoryQuery,
+  now: number,
+): InventoryRow[] {
+  return rows.filter(
+    row =>
+      (query.unusedForMs === undefined ||
+        unusedFor(row, query.unusedForMs, now)) &&
+      (!query.onlyExpiring || row.status === 'expiring') &&
+      (query.unrestricted === undefined ||
+        (row.accessRestrictions === undefined) === query.unrestricted) &&
+      (!query.sources || query.sources.includes(row.source)) &&
+      (!query.statuses || query.statuses.includes(row.status)) &&
+      (!query.subject ||
+        query.subject(row.subject) ||
+        (row.subjects ?? []).some(s => query.subject!(s.subject))),
+  );
+}

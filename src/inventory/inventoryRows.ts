@@ -1,0 +1,151 @@
+import type { CredentialDefinition } from './credentialDefinition';
+import type { StoredUsage } from './UsageStore';
+import { mergeCell, UsageBatch, UsageCell } from './UsageLedger';
+
+export type CredentialStatus =
+  'active' | 'expiring' | 'expired' | 'not-yet-valid' | 'revoked';
+
+export const CREDENTIAL_STATUSES: readonly CredentialStatus[] = [
+  'active',
+  'expiring',
+  'expired',
+  'not-yet-valid',
+  'revoked',
+];
+
+/** Usage as the inventory shows it, every replica's together. */
+export interface UsageView {
+  lastUsedAt?: number;
+  /** The plugin of the last accepted request. */
+  lastUsedBy?: string;
+  uses24h: number;
+  uses30d: number;
+  lastRejection?: { reason: string; at: number };
+}
+
+/** A JWT subject seen on a gatehouse-jwks entry. */
+export interface SubjectUsage extends UsageView {
+  subject: string;
+}
+
+/** One row of the inventory, before it is written out. */
+export interface InventoryRow extends CredentialDefinition {
+  builtIn: boolean;
+  status: CredentialStatus;
+  /** Absent when not recorded (Backstage's built-in types). */
+  usage?: UsageView;
+  /** For JWT entries: the subjects seen, latest first, and how many more there were. */
+  subjects?: SubjectUsage[];
+  otherSubjects?: number;
+}
+
+export function statusOf(
+  credential: Pick<
+    CredentialDefinition,
+    'revokedAt' | 'expiresAt' | 'notBefore'
+  >,
+  now: number,
+  expiringWithinMs: number,
+): CredentialStatus {
+  if (credential.revokedAt !== undefined) return 'revoked';
+  if (credential.expiresAt !== undefined && credential.expiresAt <= now) {
+    return 'expired';
+  }
+  if (credential.notBefore !== undefined && credential.notBefore > now) {
+    return 'not-yet-valid';
+  }
+  if (
+    credential.expiresAt !== undefined &&
+    credential.expiresAt - now <= expiringWithinMs
+  ) {
+    return 'expiring';
+  }
+  return 'active';
+}
+
+/**
+ * The database's numbers plus this replica's interval not yet flushed, so
+ * that a request shows at once on the replica that served it.
+ */
+export function mergedUsage(
+  stored: Map<string, StoredUsage>,
+  pending: UsageBatch,
+): Map<string, UsageView> {
+  const views = new Map<string, UsageView>();
+  for (const [id, s] of stored) {
+    views.set(id, {
+      lastUsedAt: s.lastUsedAt,
+      lastUsedBy: s.lastPlugin,
+      uses24h: s.uses24h,
+      uses30d: s.uses30d,
+      lastRejection:
+        s.lastRejection && s.lastRejectionAt !== undefined
+          ? { reason: s.lastRejection, at: s.lastRejectionAt }
+          : undefined,
+    });
+  }
+  for (const [id, cell] of pending) {
+    const view = views.get(id) ?? { uses24h: 0, uses30d: 0 };
+    const merged: UsageCell = {
+      uses: 0,
+      lastUsedAt: view.lastUsedAt ?? 0,
+      lastPlugin: view.lastUsedBy ?? '',
+      lastRejection: view.lastRejection?.reason ?? '',
+      lastRejectionAt: view.lastRejection?.at ?? 0,
+    };
+    mergeCell(merged, cell);
+    views.set(id, {
+      lastUsedAt: merged.lastUsedAt || undefined,
+      lastUsedBy: merged.lastUsedAt ? merged.lastPlugin : undefined,
+      uses24h: view.uses24h + cell.uses,
+      uses30d: view.uses30d + cell.uses,
+      lastRejection: merged.lastRejectionAt
+        ? { reason: merged.lastRejection, at: merged.lastRejectionAt }
+        : undefined,
+    });
+  }
+  return views;
+}
+
+/**
+ * Every credential with its status and usage. A JWT entry's subjects are
+ * those with usage rows under `<entry id>#`, latest first, at most
+ * `subjectsPerEntry` shown.
+ */
+export function inventoryRows(options: {
+  credentials: CredentialDefinition[];
+  usage: Map<string, UsageView>;
+  now: number;
+  expiringWithinMs: number;
+  subjectsPerEntry: number;
+}): InventoryRow[] {
+  const { usage, now, expiringWithinMs, subjectsPerEntry } = options;
+  const subjectsOf = new Map<string, SubjectUsage[]>();
+  for (const [id, view] of usage) {
+    const hash = id.indexOf('#');
+    if (hash > 0) {
+      const entryId = id.slice(0, hash);
+      const list = subjectsOf.get(entryId) ?? [];
+      list.push({ subject: id.slice(hash + 1), ...view });
+      subjectsOf.set(entryId, list);
+    }
+  }
+  return options.credentials.map(credential => {
+    const row: InventoryRow = {
+      ...credential,
+      builtIn: credential.source === 'static' || credential.source === 'jwks',
+      status: statusOf(credential, now, expiringWithinMs),
+    };
+    if (credential.usageRecorded) {
+      row.usage = usage.get(credential.id) ?? { uses24h: 0, uses30d: 0 };
+    }
+    if (credential.source === 'gatehouse-jwks') {
+      const seen = (subjectsOf.get(credential.id) ?? []).sort(
+        (a, b) => (b.lastUsedAt ?? 0) - (a.lastUsedAt ?? 0),
+      );
+      row.subjects = seen.slice(0, subjectsPerEntry);
+      row.otherSubjects = seen.length - row.subjects.length;
+    }
+    return row;
+  });
+}
