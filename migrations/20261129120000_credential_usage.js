@@ -11,7 +11,9 @@
  */
 exports.up = async function up(knex) {
   await knex.schema.createTable('gatehouse_usage_counts', table => {
-    table.comment('Gatehouse credential usage: requests per credential and hour');
+    table.comment(
+      'Gatehouse credential usage: requests per credential and hour',
+    );
     table.string('credential_id', 512).notNullable();
     table.bigInteger('hour').notNullable().index();
     table.bigInteger('uses').notNullable();

@@ -236,7 +236,7 @@ describe('GET /api/gatehouse/inventory', () => {
     expect(reason('old-ci')).toBe('token_expired_static');
     expect(reason('next-ci')).toBe('not_yet_valid');
     expect(reason('ci-demo')).toBe('restricted');
-    expect(items.find(r => r.subject === 'ci-demo').usage.uses24h).toBe(0);
+    expect(items.find(r => r.subject === 'ci-demo')?.usage.uses24h).toBe(0);
   });
 
   it('answers the review questions with filters, as JSON and CSV', async () => {
