@@ -2,6 +2,7 @@ import { boundText, escapeUnsafe } from '../lib/untrustedText';
 import { CliIo, CliUsageError, processIo } from './io';
 import { configCheckCommand, CONFIG_CHECK_USAGE } from './configCheckCommand';
 import { explainCommand, EXPLAIN_USAGE } from './explainCommand';
+import { inventoryCommand, INVENTORY_USAGE } from './inventoryCommand';
 import {
   managedTokensCommand,
   MANAGED_TOKENS_USAGE,
@@ -11,7 +12,7 @@ import { vaultConfigCommand, VAULT_CONFIG_USAGE } from './vaultConfigCommand';
 
 const USAGE = `gatehouse: tools for Gatehouse, service-to-service auth for Backstage
 
-${TOKEN_USAGE}${MANAGED_TOKENS_USAGE}${EXPLAIN_USAGE}${CONFIG_CHECK_USAGE}${VAULT_CONFIG_USAGE}`;
+${TOKEN_USAGE}${MANAGED_TOKENS_USAGE}${INVENTORY_USAGE}${EXPLAIN_USAGE}${CONFIG_CHECK_USAGE}${VAULT_CONFIG_USAGE}`;
 
 /** Runs the `gatehouse` command; resolves to the process exit code. */
 export async function main(
@@ -37,6 +38,9 @@ export async function main(
     }
     if (group === 'tokens') {
       return await managedTokensCommand(argv.slice(1), io);
+    }
+    if (group === 'inventory') {
+      return await inventoryCommand(argv.slice(1), io);
     }
     if (group === 'vault-config') {
       return await vaultConfigCommand(argv.slice(1), io);

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { boundText, escapeUnsafe } from '../lib/untrustedText';
+import { Answer, backendUrl, call } from './backendApi';
 import { CliIo, CliUsageError } from './io';
 
 export const MANAGED_TOKENS_USAGE = `  gatehouse tokens create --backend-url <url> --subject <name> --description <text>
@@ -10,84 +11,6 @@ export const MANAGED_TOKENS_USAGE = `  gatehouse tokens create --backend-url <ur
       variable GATEHOUSE_TOKEN (a user's or a service's). create and rotate print
       the new token once; --plugin restricts it to plugins (repeat it).
 `;
-
-const TOKEN_VARIABLE = 'GATEHOUSE_TOKEN';
-
-/** The backend's base URL, checked: http(s), no credentials, query or fragment. */
-function backendUrl(value: string | undefined): string {
-  if (!value) throw new CliUsageError('tokens needs --backend-url <url>');
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new CliUsageError('--backend-url must be an http(s) URL');
-  }
-  if (
-    !['http:', 'https:'].includes(url.protocol) ||
-    url.username ||
-    url.password ||
-    url.search ||
-    url.hash
-  ) {
-    throw new CliUsageError(
-      '--backend-url must be an http(s) URL without credentials, query or fragment',
-    );
-  }
-  return url.href.replace(/\/$/, '');
-}
-
-interface Answer {
-  status: number;
-  body: Record<string, unknown>;
-}
-
-async function call(
-  base: string,
-  method: string,
-  path: string,
-  body?: object,
-): Promise<Answer> {
-  const token = process.env[TOKEN_VARIABLE];
-  if (!token) {
-    throw new CliUsageError(
-      `Set ${TOKEN_VARIABLE} to a token that may manage tokens (it is read from the environment, never from the command line)`,
-      { showUsage: false },
-    );
-  }
-  let response: Response;
-  try {
-    response = await fetch(`${base}/api/gatehouse${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body ? { 'content-type': 'application/json' } : {}),
-      },
-      body: body ? JSON.stringify(body) : undefined,
-      redirect: 'manual',
-    });
-  } catch (error) {
-    throw new CliUsageError(
-      `Cannot reach ${base}: ${(error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message}`,
-      { showUsage: false },
-    );
-  }
-  const text = await response.text();
-  let parsed: Record<string, unknown> = {};
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    // not JSON: reported below with the status
-  }
-  if (response.status >= 400) {
-    const message =
-      (parsed.error as { message?: string } | undefined)?.message ?? text;
-    throw new CliUsageError(
-      `${response.status}: ${escapeUnsafe(boundText(String(message), 500))}`,
-      { showUsage: false },
-    );
-  }
-  return { status: response.status, body: parsed };
-}
 
 function summary(token: Record<string, unknown>): string {
   const restrictions = token.accessRestrictions
@@ -120,7 +43,7 @@ export async function managedTokensCommand(
       json: { type: 'boolean' },
     },
   });
-  const base = backendUrl(values['backend-url']);
+  const base = backendUrl(values['backend-url'], 'tokens');
   const print = (answer: Answer, text: string) =>
     io.stdout.write(
       values.json ? `${JSON.stringify(answer.body, null, 2)}\n` : text,

@@ -1,8 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { eventually, whoami } from '../testing/requests';
+import { runBuiltGatehouseInProcess } from '../testing/runCli';
 import {
   GatehouseTestBackend,
   startGatehouseTestBackend,
@@ -305,6 +307,51 @@ describe('GET /api/gatehouse/inventory', () => {
     expect(
       (await request(backend.server).get('/api/gatehouse/inventory')).status,
     ).toBe(401);
+  });
+
+  it('is read with gatehouse inventory: a table for people, CSV and JSON for scripts', async () => {
+    const { port } = backend.server.address() as AddressInfo;
+    const base = `http://127.0.0.1:${port}`;
+    const saved = process.env.GATEHOUSE_TOKEN;
+    process.env.GATEHOUSE_TOKEN = ADMIN;
+    try {
+      const cli = (...args: string[]) =>
+        runBuiltGatehouseInProcess([
+          'inventory',
+          '--backend-url',
+          base,
+          ...args,
+        ]);
+      const expiring = await cli('--expiring', '14d');
+      expect(expiring.status).toBe(0);
+      const lines = expiring.stdout.trimEnd().split('\n');
+      expect(lines[0]).toMatch(
+        /^SOURCE +SUBJECT +STATUS +EXPIRES +LAST USED +USES 30D +RESTRICTED TO +FINGERPRINT +LAST REJECTION$/,
+      );
+      expect(lines.slice(1)).toEqual([
+        expect.stringMatching(
+          /^gatehouse-static +ci-expiring +expiring +\d{4}-\d\d-\d\d +never +0 +all plugins +[0-9a-f]{8}$/,
+        ),
+      ]);
+      const restricted = await cli('--source', 'gatehouse-static');
+      expect(restricted.stdout).toMatch(/ ci-demo .* demo .* restricted$/m);
+      expect((await cli('--subject', 'nobody')).stdout).toBe(
+        'No credential matches.\n',
+      );
+      const csv = await cli('--csv', '--unused', '30d');
+      expect(csv.stdout.split('\r\n')[0]).toMatch(/^id,source,/);
+      expect(csv.stdout).toContain(',old-ci,');
+      const json = JSON.parse((await cli('--json')).stdout);
+      expect(json.total).toBe(11);
+      const bad = await cli('--source', 'vault');
+      expect(bad.status).toBe(2);
+      expect(bad.stderr).toContain(
+        "400: Invalid query: source: unknown source 'vault'",
+      );
+    } finally {
+      if (saved === undefined) delete process.env.GATEHOUSE_TOKEN;
+      else process.env.GATEHOUSE_TOKEN = saved;
+    }
   });
 
   it('never shows a token or a hash beyond the fingerprint, in the answer or the logs', async () => {

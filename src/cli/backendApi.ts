@@ -1,0 +1,87 @@
+import { boundText, escapeUnsafe } from '../lib/untrustedText';
+import { CliUsageError } from './io';
+
+const TOKEN_VARIABLE = 'GATEHOUSE_TOKEN';
+
+/** The backend's base URL, checked: http(s), no credentials, query or fragment. */
+export function backendUrl(value: string | undefined, command: string): string {
+  if (!value) throw new CliUsageError(`${command} needs --backend-url <url>`);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new CliUsageError('--backend-url must be an http(s) URL');
+  }
+  if (
+    !['http:', 'https:'].includes(url.protocol) ||
+    url.username ||
+    url.password ||
+    url.search ||
+    url.hash
+  ) {
+    throw new CliUsageError(
+      '--backend-url must be an http(s) URL without credentials, query or fragment',
+    );
+  }
+  return url.href.replace(/\/$/, '');
+}
+
+export interface Answer {
+  status: number;
+  body: Record<string, unknown>;
+  /** The body as sent, for answers that are not JSON (CSV). */
+  text: string;
+}
+
+/**
+ * Calls the gatehouse plugin's API as the caller whose token is in
+ * GATEHOUSE_TOKEN; an error answer becomes a CliUsageError with the
+ * backend's message, escaped for the terminal.
+ */
+export async function call(
+  base: string,
+  method: string,
+  path: string,
+  body?: object,
+): Promise<Answer> {
+  const token = process.env[TOKEN_VARIABLE];
+  if (!token) {
+    throw new CliUsageError(
+      `Set ${TOKEN_VARIABLE} to a token that may manage or read tokens (it is read from the environment, never from the command line)`,
+      { showUsage: false },
+    );
+  }
+  let response: Response;
+  try {
+    response = await fetch(`${base}/api/gatehouse${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
+      body: body ? JSON.stringify(body) : undefined,
+      redirect: 'manual',
+    });
+  } catch (error) {
+    throw new CliUsageError(
+      `Cannot reach ${base}: ${(error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message}`,
+      { showUsage: false },
+    );
+  }
+  const text = await response.text();
+  let parsed: Record<string, unknown> = {};
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // not JSON: reported below with the status
+  }
+  if (response.status >= 400) {
+    const message =
+      (parsed.error as { message?: string } | undefined)?.message ?? text;
+    throw new CliUsageError(
+      `${response.status}: ${escapeUnsafe(boundText(String(message), 500))}`,
+      { showUsage: false },
+    );
+  }
+  return { status: response.status, body: parsed, text };
+}

@@ -1,0 +1,132 @@
+import { parseArgs } from 'node:util';
+import { boundText, escapeUnsafe } from '../lib/untrustedText';
+import { backendUrl, call } from './backendApi';
+import { CliIo } from './io';
+
+export const INVENTORY_USAGE = `  gatehouse inventory --backend-url <url> [--unused <duration>] [--expiring <duration>]
+                      [--unrestricted] [--source <type>[,<type>]] [--subject <pattern>]
+                      [--json | --csv]
+      Every credential the backend accepts (static and managed tokens, JWT
+      entries, Backstage's built-in ones) with its status, restrictions and
+      last use, as the caller in GATEHOUSE_TOKEN (needs gatehouse.token.read).
+      --unused 30d: not used for 30 days; --expiring 14d: expiring within 14 days.
+`;
+
+interface Row {
+  source: string;
+  subject: string;
+  description?: string;
+  fingerprint?: string;
+  definedAt: string;
+  status: string;
+  expiresAt?: string;
+  accessRestrictions:
+    | {
+        plugin: string;
+        permission?: string[];
+        permissionAttribute?: { action?: string[] };
+      }[]
+    | null;
+  usage: {
+    lastUsedAt?: string;
+    lastUsedBy?: string;
+    uses30d: number;
+    lastRejection?: { reason: string };
+  } | null;
+}
+
+/** A cell of text from the backend, which may come from a token: escaped and bounded. */
+const cell = (text: string | undefined, max = 40) =>
+  escapeUnsafe(boundText(text ?? '', max));
+
+function restrictions(row: Row): string {
+  if (!row.accessRestrictions) return 'all plugins';
+  return row.accessRestrictions
+    .map(r =>
+      r.permission || r.permissionAttribute?.action
+        ? `${r.plugin}(${[...(r.permission ?? []), ...(r.permissionAttribute?.action ?? [])].join(' ')})`
+        : r.plugin,
+    )
+    .join(', ');
+}
+
+function lastUse(row: Row): string {
+  if (!row.usage) return 'not recorded';
+  if (!row.usage.lastUsedAt) return 'never';
+  return `${row.usage.lastUsedAt.slice(0, 16).replace('T', ' ')} ${row.usage.lastUsedBy ?? ''}`.trim();
+}
+
+/** Columns padded to their widest cell: readable in a terminal, greppable in a script. */
+export function inventoryTable(rows: Row[]): string {
+  const header = [
+    'SOURCE',
+    'SUBJECT',
+    'STATUS',
+    'EXPIRES',
+    'LAST USED',
+    'USES 30D',
+    'RESTRICTED TO',
+    'FINGERPRINT',
+    'LAST REJECTION',
+  ];
+  const body = rows.map(row => [
+    cell(row.source),
+    cell(row.subject),
+    cell(row.status),
+    cell(row.expiresAt?.slice(0, 10) ?? 'never'),
+    cell(lastUse(row)),
+    row.usage ? String(row.usage.uses30d) : '-',
+    cell(restrictions(row), 50),
+    cell(row.fingerprint ?? '-'),
+    cell(row.usage?.lastRejection?.reason ?? ''),
+  ]);
+  const widths = header.map((h, i) =>
+    Math.max(h.length, ...body.map(r => r[i].length)),
+  );
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...body.map(line)].join('\n') + '\n';
+}
+
+/** `gatehouse inventory`: the review questions from a terminal. */
+export async function inventoryCommand(
+  args: string[],
+  io: CliIo,
+): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      'backend-url': { type: 'string' },
+      unused: { type: 'string' },
+      expiring: { type: 'string' },
+      unrestricted: { type: 'boolean' },
+      source: { type: 'string' },
+      subject: { type: 'string' },
+      json: { type: 'boolean' },
+      csv: { type: 'boolean' },
+    },
+  });
+  const base = backendUrl(values['backend-url'], 'inventory');
+  const query = new URLSearchParams();
+  if (values.unused) query.set('unusedFor', values.unused);
+  if (values.expiring) query.set('expiringWithin', values.expiring);
+  if (values.unrestricted) query.set('unrestricted', 'true');
+  if (values.source) query.set('source', values.source);
+  if (values.subject) query.set('subject', values.subject);
+  if (values.csv) query.set('format', 'csv');
+  const answer = await call(base, 'GET', `/inventory?${query}`);
+  if (values.csv) {
+    io.stdout.write(answer.text);
+  } else if (values.json) {
+    io.stdout.write(`${JSON.stringify(answer.body, null, 2)}\n`);
+  } else {
+    const items = answer.body.items as Row[];
+    io.stdout.write(
+      items.length ? inventoryTable(items) : 'No credential matches.\n',
+    );
+  }
+  return 0;
+}
