@@ -167,4 +167,31 @@ export interface Config {
       }>;
     };
   };
+  /** Gatehouse's own settings, beside `backend.auth.externalAccess`. */
+  gatehouse?: {
+    /**
+     * Usage of every credential, for the inventory at /api/gatehouse/inventory:
+     * counted in memory on each request and written to the gatehouse plugin's
+     * database once per interval by each replica.
+     */
+    usage?: {
+      /**
+       * False: record no usage (the inventory still lists every credential).
+       * @default true
+       */
+      enabled?: boolean;
+      /**
+       * How often each replica writes its counts; a replica that dies loses at
+       * most this much. At least 100 ms.
+       * @default 60s
+       */
+      flushInterval?: string | number | { [unit: string]: number };
+      /**
+       * Distinct JWT subjects counted per gatehouse-jwks entry per interval;
+       * the rest are counted together under '*'.
+       * @default 100
+       */
+      subjectsPerEntry?: number;
+    };
+  };
 }
