@@ -155,6 +155,8 @@ function replicaConfig(options: {
   issuer: string;
 }) {
   return {
+    // Usage counts written each second, so that the test sees B's in A's inventory.
+    gatehouse: { usage: { flushInterval: `${USAGE_FLUSH_S}s` } },
     backend: {
       // Per replica: plugin-to-plugin discovery stays on the same replica.
       baseUrl: `http://127.0.0.1:${options.port}`,
@@ -229,6 +231,55 @@ async function startBoth(
   for (const r of results) if (r.status === 'fulfilled') started.push(r.value);
   const failed = results.find(r => r.status === 'rejected');
   if (failed) throw (failed as PromiseRejectedResult).reason;
+}
+
+/** Each replica's usage flush interval. */
+const USAGE_FLUSH_S = 1;
+
+/**
+ * Usage from both replicas adds up in the inventory: requests with one
+ * managed token on A and on B, then A's inventory (its own counts and B's,
+ * written by B's flush) shows them all within a flush interval and a margin.
+ */
+async function checkUsageAcrossReplicas(
+  a: Replica,
+  b: Replica,
+  adminToken: string,
+) {
+  const created = await createManaged(a, adminToken, 'usage-counter');
+  await check(
+    `usage counted on A and B adds up in A's inventory within ${USAGE_FLUSH_S + 2} s`,
+    async () => {
+      await managedWithin(
+        'the usage token on B',
+        async () => (await whoami(b, created.token)).status === 200,
+      );
+      for (let i = 0; i < 3; i++)
+        await expectSubject(a, created.token, 'usage-counter');
+      await expectSubject(b, created.token, 'usage-counter', 'other');
+      const t0 = Date.now();
+      let row: Record<string, any> | undefined; // eslint-disable-line @typescript-eslint/no-explicit-any
+      for (;;) {
+        const response = await fetch(
+          `${a.baseUrl}/api/gatehouse/inventory?source=gatehouse-managed&subject=usage-counter`,
+          { headers: { authorization: `Bearer ${adminToken}` } },
+        );
+        if (response.status !== 200) fail(`inventory on A: ${response.status}`);
+        row = ((await response.json()) as { items: (typeof row)[] }).items[0];
+        // 3 on A, and B's: the whoami that saw it arrive, and one on 'other'.
+        if (row?.usage?.uses24h === 5) break;
+        if (Date.now() - t0 > (USAGE_FLUSH_S + 2) * 1000) {
+          fail(
+            `A's inventory shows ${JSON.stringify(row?.usage)}; expected 5 uses`,
+          );
+        }
+        await sleep(100);
+      }
+      console.log(
+        `     5 uses from both replicas after ${Date.now() - t0} ms; last used by ${row?.usage.lastUsedBy}`,
+      );
+    },
+  );
 }
 
 /** How long replicas keep accepting known managed tokens without the database. */
@@ -595,6 +646,7 @@ async function main() {
 
     // 4. Managed tokens across replicas, and through a database outage.
     await checkManagedTokens(a, b, adminToken);
+    await checkUsageAcrossReplicas(a, b, adminToken);
 
     // 5. A goes away. B's `other` plugin has never verified a minter token,
     // so it must fetch minter's keys after A is gone: from the database.
