@@ -36,6 +36,7 @@ import {
 import { runRounds } from './rounds';
 import { defineScenarios } from './scenarios';
 import { managedScaleTable, runManagedScale } from './managedScale';
+import { runUsageMemory, usageMemoryTable } from './usageMemory';
 import { readSettings } from './settings';
 
 function backstageVersion(): string {
@@ -106,6 +107,9 @@ async function main() {
     const managedScale = settings.skipMicro
       ? undefined
       : await runManagedScale();
+    const usageMemory = settings.skipMicro
+      ? undefined
+      : await runUsageMemory(settings.quick ? 100_000 : 1_000_000);
 
     const minutes = ((Date.now() - startedAt) / 60_000).toFixed(1);
     const report = [
@@ -146,6 +150,14 @@ async function main() {
             '## Managed tokens at scale (one replica, SQLite)',
             '',
             managedScaleTable(managedScale),
+          ]
+        : []),
+      ...(usageMemory
+        ? [
+            '',
+            '## Usage recording under floods (memory of the ledger)',
+            '',
+            usageMemoryTable(usageMemory),
           ]
         : []),
       '',

@@ -423,6 +423,55 @@ async function managedCases(iterations: number): Promise<Case[]> {
   ];
 }
 
+/**
+ * Usage recording on and off, side by side: the same handler over the same
+ * table, once with a ledger that records and once with one that is off
+ * (`gatehouse.usage.enabled: false`). The issue's bound is 2% more server CPU
+ * per request; these ratios are per handler call, a small part of a request.
+ */
+async function usageCases(iterations: number): Promise<Case[]> {
+  const tokens = Array.from({ length: 10_000 }, randomStaticToken);
+  const config = configOf([
+    {
+      type: 'gatehouse-static',
+      options: { subject: 'caller', tokens: tokens.map(token => ({ token })) },
+    },
+  ]);
+  const logger = silentLogger();
+  const registry = await StaticTokenRegistry.create({ config, logger });
+  registry.close();
+  const handlerWith = (enabled: boolean) =>
+    createStaticTokenHandler({
+      registry,
+      rejections: RejectionLog.create({ logger, source: 'bench' }),
+      metrics: noMetrics,
+      ledger: new UsageLedger({ enabled }),
+      pluginId: 'bench',
+      restrictedAway: new Set<number>(),
+    });
+  const off = handlerWith(false);
+  const on = handlerWith(true);
+  const context = off.initialize({ options: entryOptions(config)[0] });
+  const [offToken, onToken] = [0, 1].map(() => cycle(tokens.slice(-2)));
+  const floor =
+    'gatehouse-static handler verifyToken, 10,000 tokens, usage recording off';
+  return [
+    {
+      name: floor,
+      iterations,
+      op: () => off.verifyToken(offToken(), context),
+      gatehouse: true,
+    },
+    {
+      name: 'gatehouse-static handler verifyToken, 10,000 tokens, usage recording on',
+      floor,
+      iterations,
+      op: () => on.verifyToken(onToken(), context),
+      gatehouse: true,
+    },
+  ];
+}
+
 /** Each group of cases, for one checkout's parts. */
 async function caseGroups(
   options: { providers: Provider[]; pools: MicroPools; iterations: number },
@@ -438,6 +487,14 @@ async function caseGroups(
         ...(parts === THIS_CHECKOUT ? await managedCases(iterations * 40) : []),
       ],
     },
+    ...(parts === THIS_CHECKOUT
+      ? [
+          {
+            title: 'usage recording',
+            cases: await usageCases(iterations * 40),
+          },
+        ]
+      : []),
     {
       title: 'one provider',
       cases: await jwtCases(providers[0], pools.first, iterations, parts),

@@ -30,6 +30,7 @@ import {
   devManagedExamples,
   EXPLAIN_TITLE,
   explainCommand,
+  inventoryCommand,
   MANAGED_TOKEN_REQUEST,
   managedTokenCommand,
   READY_MARKER,
@@ -475,6 +476,27 @@ test('gatehouse explain on the dev config agrees with the backend on every examp
   } finally {
     process.env = saved;
   }
+});
+
+test("the banner's inventory command, run as printed, lists the dev credentials with their last use", () => {
+  const command = inventoryCommand(baseUrl);
+  expect(output).toContain(`${command}\n`);
+  const [assignment, ...rest] = command.split(' ');
+  const args = rest
+    .join(' ')
+    .replace(/^npx gatehouse /, '')
+    .split(' ');
+  const result = runGatehouse(args, {
+    env: { ...childEnv, [assignment.split('=')[0]]: assignment.split('=')[1] },
+  });
+  expect(result.stderr).toBe('');
+  expect(result.status).toBe(0);
+  const lines = result.stdout.split('\n');
+  expect(lines[0]).toMatch(/^SOURCE +SUBJECT +STATUS/);
+  // The admin token has been used by the tests before this one.
+  expect(result.stdout).toMatch(
+    /^gatehouse-static +dev-admin +active .* \d{4}-\d\d-\d\d \d\d:\d\d /m,
+  );
 });
 
 test("the banner's explain command, run as printed, says why the expired token is rejected", () => {

@@ -363,6 +363,11 @@ export function explainCommand(configFile: string, token: string): string {
   return `npx gatehouse explain --config ${configFile} ${token}`;
 }
 
+/** The banner's inventory command: every credential with its last use, as the dev admin. */
+export function inventoryCommand(baseUrl: string): string {
+  return `GATEHOUSE_TOKEN=${DEV_TOKENS.admin} npx gatehouse inventory --backend-url ${baseUrl}`;
+}
+
 /** The banner's managed-token section: a token created with the dev admin token, then used. */
 export const MANAGED_TOKEN_REQUEST = {
   variable: 'MANAGED',
@@ -403,6 +408,13 @@ const MANAGED_EXAMPLES: ExampleSpec[] = [
     title: 'the inventory of managed tokens (metadata only, never a token)',
     token: DEV_TOKENS.admin,
     path: '/api/gatehouse/tokens',
+    expectedStatus: 200,
+  },
+  {
+    title:
+      'every credential, from every source, with its last use: those expiring within 14 days',
+    token: DEV_TOKENS.admin,
+    path: '/api/gatehouse/inventory?expiringWithin=14d',
     expectedStatus: 200,
   },
 ];

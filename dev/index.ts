@@ -28,6 +28,7 @@ import {
   managedTokenCommand,
   EXPLAIN_TITLE,
   explainCommand,
+  inventoryCommand,
   devSections,
   READY_MARKER,
   tokenCommand,
@@ -199,6 +200,9 @@ function banner(issuer: string): string {
   }
   lines.push('');
   lines.push(
+    '## Every credential, with its last use (docs/reviewing-access.md)',
+    inventoryCommand(baseUrl),
+    '',
     '## Why a token is accepted or rejected',
     `# ${EXPLAIN_TITLE}`,
     explainCommand(DEV_CONFIG_FILE, DEV_TOKENS.expired),

@@ -190,6 +190,7 @@ describe(`an adopter's backend on backend-defaults ${CURRENT_LINE.line}`, () => 
       'dist/index.d.ts',
       'bin/gatehouse',
       'migrations/20261128120000_managed_tokens.js',
+      'migrations/20261129120000_credential_usage.js',
     ]) {
       assert.ok(files.includes(required), `the tarball has ${required}`);
     }
@@ -261,6 +262,9 @@ describe(`an adopter's backend on backend-defaults ${CURRENT_LINE.line}`, () => 
         created: 201,
         restrictedPluginAllowed: 200,
         otherPluginRefused: 403,
+        inventory: 200,
+        inventoryUses: 1,
+        inventoryLastRejection: 'restricted',
       },
     );
     assert.doesNotMatch(

@@ -223,6 +223,9 @@ describe(`Gatehouse as an RHDH dynamic plugin, on backend-defaults ${HOST_LINE.l
         created: 201,
         restrictedPluginAllowed: 200,
         otherPluginRefused: 403,
+        inventory: 200,
+        inventoryUses: 1,
+        inventoryLastRejection: 'restricted',
       },
     );
   });

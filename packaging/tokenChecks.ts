@@ -297,9 +297,28 @@ export async function runManagedTokenChecks(
     fetch(`${baseUrl}${path}`, {
       headers: { authorization: `Bearer ${token}` },
     }).then(r => r.status);
+  const restrictedPluginAllowed = await call('/api/catalog/entities');
+  const otherPluginRefused = await call('/api/scaffolder/v2/actions');
+  // The inventory, from the installed package's migrations and handlers.
+  const inventory = await fetch(
+    `${baseUrl}/api/gatehouse/inventory?subject=packaged-script`,
+    { headers: { authorization: `Bearer ${adminToken}` } },
+  );
+  const [row] = inventory.ok
+    ? (
+        (await inventory.json()) as {
+          items: Array<{
+            usage: { uses24h: number; lastRejection?: { reason: string } };
+          }>;
+        }
+      ).items
+    : [];
   return {
     created: created.status,
-    restrictedPluginAllowed: await call('/api/catalog/entities'),
-    otherPluginRefused: await call('/api/scaffolder/v2/actions'),
+    restrictedPluginAllowed,
+    otherPluginRefused,
+    inventory: inventory.status,
+    inventoryUses: row?.usage.uses24h ?? -1,
+    inventoryLastRejection: row?.usage.lastRejection?.reason ?? 'none',
   };
 }
