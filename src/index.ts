@@ -85,6 +85,13 @@ export { GATEHOUSE_STATIC_TYPE } from './static/StaticTokenRegistry';
 export { gatehouseJwksTokenHandlerServiceFactory } from './jwks/jwksTokenHandlerServiceFactory';
 export { GATEHOUSE_JWKS_TYPE } from './jwks/JwksRegistry';
 export { gatehousePermissionsServiceFactory } from './restrictions/restrictedPermissionsServiceFactory';
+export { gatehousePlugin } from './managed/gatehousePlugin';
+export { gatehouseManagedTokenHandlerServiceFactory } from './managed/managedTokenHandlerServiceFactory';
+export {
+  managedTokenCreatePermission,
+  managedTokenReadPermission,
+  managedTokenRevokePermission,
+} from './managed/managedTokenPermissions';
 export {
   pluginRequestServiceFactory,
   pluginRequestServiceRef,
