@@ -11,6 +11,8 @@ module.exports = tseslint.config(
       'coverage/',
       '.gatehouse-dev/',
       '.gatehouse-test-build*/',
+      // The frontend plugin is its own package, linted and tested with its own tools.
+      'plugins/',
     ],
   },
   ...tseslint.configs.recommended,

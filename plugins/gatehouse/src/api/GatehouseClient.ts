@@ -1,0 +1,91 @@
+import type { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
+import type {
+  Inventory,
+  InventoryFilters,
+  IssuedToken,
+  NewToken,
+} from './types';
+
+/** An answer of the backend that is not a success, with its message in words. */
+export class GatehouseApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'GatehouseApiError';
+  }
+}
+
+/**
+ * The page's calls to the gatehouse backend plugin, as the signed-in user
+ * (fetchApi adds their Backstage token).
+ */
+export class GatehouseClient {
+  readonly #discovery: DiscoveryApi;
+  readonly #fetch: FetchApi;
+
+  constructor(options: { discoveryApi: DiscoveryApi; fetchApi: FetchApi }) {
+    this.#discovery = options.discoveryApi;
+    this.#fetch = options.fetchApi;
+  }
+
+  async inventory(filters: InventoryFilters = {}): Promise<Inventory> {
+    const query = new URLSearchParams();
+    if (filters.unusedFor) query.set('unusedFor', filters.unusedFor);
+    if (filters.expiringWithin)
+      query.set('expiringWithin', filters.expiringWithin);
+    if (filters.unrestricted !== undefined)
+      query.set('unrestricted', String(filters.unrestricted));
+    if (filters.source?.length) query.set('source', filters.source.join(','));
+    if (filters.subject) query.set('subject', filters.subject);
+    const suffix = query.size ? `?${query}` : '';
+    return this.#call('GET', `/inventory${suffix}`);
+  }
+
+  createToken(token: NewToken): Promise<IssuedToken> {
+    return this.#call('POST', '/tokens', token);
+  }
+
+  revokeToken(id: string, reason?: string): Promise<unknown> {
+    return this.#call(
+      'DELETE',
+      `/tokens/${encodeURIComponent(id)}`,
+      reason ? { reason } : {},
+    );
+  }
+
+  rotateToken(
+    id: string,
+  ): Promise<IssuedToken & { previous: { expiresAt: string } }> {
+    return this.#call('POST', `/tokens/${encodeURIComponent(id)}/rotate`, {});
+  }
+
+  /** The backend's own base URL, for the curl line shown with a new token. */
+  baseUrl(): Promise<string> {
+    return this.#discovery.getBaseUrl('gatehouse');
+  }
+
+  async #call<T>(method: string, path: string, body?: object): Promise<T> {
+    const base = await this.baseUrl();
+    const response = await this.#fetch.fetch(`${base}${path}`, {
+      method,
+      headers: body ? { 'content-type': 'application/json' } : undefined,
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await response.text();
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    if (!response.ok) {
+      const message =
+        (json as { error?: { message?: string } } | undefined)?.error
+          ?.message ?? `${response.status} ${response.statusText}`;
+      throw new GatehouseApiError(response.status, message);
+    }
+    return json as T;
+  }
+}

@@ -1,0 +1,85 @@
+/** What the backend's /api/gatehouse answers; see the backend's docs/reviewing-access.md. */
+
+export type CredentialSource =
+  | 'gatehouse-static'
+  | 'gatehouse-jwks'
+  | 'gatehouse-managed'
+  | 'static'
+  | 'jwks';
+
+export type CredentialStatus =
+  'active' | 'expiring' | 'expired' | 'not-yet-valid' | 'revoked';
+
+export interface AccessRestriction {
+  plugin: string;
+  permission?: string[];
+  permissionAttribute?: { action?: string[] };
+}
+
+export interface Usage {
+  lastUsedAt?: string;
+  lastUsedBy?: string;
+  uses24h: number;
+  uses30d: number;
+  lastRejection?: { reason: string; at: string };
+}
+
+export interface Credential {
+  id: string;
+  source: CredentialSource;
+  builtIn: boolean;
+  subject: string;
+  description?: string;
+  fingerprint?: string;
+  definedAt: string;
+  stored?: 'hash' | 'plain';
+  short?: boolean;
+  createdBy?: string;
+  createdAt?: string;
+  notBefore?: string;
+  expiresAt?: string;
+  revokedAt?: string;
+  status: CredentialStatus;
+  accessRestrictions: AccessRestriction[] | null;
+  jwt?: {
+    url?: string;
+    issuers?: string[];
+    audiences?: string[];
+    subjectPrefix?: string;
+    claims?: Record<string, string[]>;
+  };
+  usage: Usage | null;
+  subjects?: Array<Usage & { subject: string }>;
+  otherSubjects?: number;
+}
+
+export interface InventoryFilters {
+  unusedFor?: string;
+  expiringWithin?: string;
+  unrestricted?: boolean;
+  source?: CredentialSource[];
+  subject?: string;
+}
+
+export interface Inventory {
+  generatedAt: string;
+  total: number;
+  items: Credential[];
+}
+
+export interface NewToken {
+  subject: string;
+  description: string;
+  expiresIn?: string;
+  accessRestrictions?: AccessRestriction[];
+}
+
+/** A managed token as created or rotated: the only time `token` is shown. */
+export interface IssuedToken {
+  id: string;
+  token: string;
+  fingerprint: string;
+  subject: string;
+  expiresAt: string;
+  accessRestrictions?: AccessRestriction[];
+}

@@ -1,0 +1,107 @@
+import {
+  Checkbox,
+  FormControl,
+  FormControlLabel,
+  Grid,
+  InputLabel,
+  NativeSelect,
+  TextField,
+} from '@material-ui/core';
+import type { CredentialSource, InventoryFilters } from '../api/types';
+import { sourceText } from './restrictionsText';
+
+const SOURCES: CredentialSource[] = [
+  'gatehouse-managed',
+  'gatehouse-static',
+  'gatehouse-jwks',
+  'static',
+  'jwks',
+];
+
+/** The review questions, as filters: each maps to one query parameter of the inventory. */
+export function InventoryFilterBar(props: {
+  filters: InventoryFilters;
+  onChange: (filters: InventoryFilters) => void;
+}) {
+  const { filters, onChange } = props;
+  const toggle = (key: 'unusedFor' | 'expiringWithin', value: string) =>
+    onChange({ ...filters, [key]: filters[key] ? undefined : value });
+  return (
+    <Grid container spacing={2} alignItems="center">
+      <Grid item>
+        <FormControlLabel
+          control={
+            <Checkbox
+              checked={!!filters.unusedFor}
+              onChange={() => toggle('unusedFor', '30d')}
+            />
+          }
+          label="Unused for 30 days"
+        />
+      </Grid>
+      <Grid item>
+        <FormControlLabel
+          control={
+            <Checkbox
+              checked={!!filters.expiringWithin}
+              onChange={() => toggle('expiringWithin', '14d')}
+            />
+          }
+          label="Expiring within 14 days"
+        />
+      </Grid>
+      <Grid item>
+        <FormControlLabel
+          control={
+            <Checkbox
+              checked={filters.unrestricted === true}
+              onChange={() =>
+                onChange({
+                  ...filters,
+                  unrestricted: filters.unrestricted ? undefined : true,
+                })
+              }
+            />
+          }
+          label="Unrestricted only"
+        />
+      </Grid>
+      <Grid item>
+        <FormControl>
+          <InputLabel shrink htmlFor="gatehouse-source-filter">
+            Source
+          </InputLabel>
+          <NativeSelect
+            id="gatehouse-source-filter"
+            value={filters.source?.[0] ?? ''}
+            onChange={event =>
+              onChange({
+                ...filters,
+                source: event.target.value
+                  ? [event.target.value as CredentialSource]
+                  : undefined,
+              })
+            }
+          >
+            <option value="">every source</option>
+            {SOURCES.map(source => (
+              <option key={source} value={source}>
+                {sourceText(source)}
+              </option>
+            ))}
+          </NativeSelect>
+        </FormControl>
+      </Grid>
+      <Grid item>
+        <TextField
+          id="gatehouse-subject-filter"
+          label="Subject (* for any text)"
+          value={filters.subject ?? ''}
+          onChange={event =>
+            onChange({ ...filters, subject: event.target.value || undefined })
+          }
+        />
+      </Grid>
+    </Grid>
+  );
+}

@@ -1,0 +1,302 @@
+import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { SWRConfig } from 'swr';
+import type { Credential } from '../api/types';
+import { ServiceAccessContent } from './ServiceAccessContent';
+
+const BASE = 'http://example.com/api/gatehouse';
+
+const CREDENTIALS: Credential[] = [
+  {
+    id: 'gatehouse-static:3f9a61c2',
+    source: 'gatehouse-static',
+    builtIn: false,
+    subject: 'ci-pipeline',
+    fingerprint: '3f9a61c2',
+    definedAt: 'backend.auth.externalAccess[0].options.tokens[0]',
+    stored: 'hash',
+    expiresAt: '2027-02-25T00:00:00.000Z',
+    status: 'active',
+    accessRestrictions: [
+      {
+        plugin: 'catalog',
+        permission: ['catalog.entity.read'],
+        permissionAttribute: { action: ['read'] },
+      },
+    ],
+    usage: {
+      lastUsedAt: '2026-11-28T09:41:00.000Z',
+      lastUsedBy: 'catalog',
+      uses24h: 12,
+      uses30d: 340,
+    },
+  },
+  {
+    id: 'gatehouse-managed:7b1c',
+    source: 'gatehouse-managed',
+    builtIn: false,
+    subject: 'deploy-bot',
+    description: 'deploys the docs site',
+    fingerprint: 'c41d0b9e',
+    definedAt: 'database',
+    createdBy: 'user:default/alice',
+    createdAt: '2026-11-01T10:00:00.000Z',
+    expiresAt: '2026-12-05T10:00:00.000Z',
+    status: 'expiring',
+    accessRestrictions: null,
+    usage: { uses24h: 0, uses30d: 0 },
+  },
+  {
+    id: 'static:5e8812aa',
+    source: 'static',
+    builtIn: true,
+    subject: 'legacy',
+    fingerprint: '5e8812aa',
+    definedAt: 'backend.auth.externalAccess[3].options.token',
+    status: 'active',
+    accessRestrictions: null,
+    usage: null,
+  },
+];
+
+/** The backend's API as the page sees it: answers per method and path, and every request made. */
+function fakeBackend(
+  answer: (method: string, url: URL, body: any) => [number, unknown] = () => [
+    200,
+    { generatedAt: '', total: CREDENTIALS.length, items: CREDENTIALS },
+  ],
+) {
+  const requests: Array<{ method: string; url: URL; body: any }> = [];
+  const fetch = jest.fn(
+    async (input: RequestInfo | URL, init?: RequestInit) => {
+      const url = new URL(String(input));
+      const method = init?.method ?? 'GET';
+      const body = init?.body ? JSON.parse(String(init.body)) : undefined;
+      requests.push({ method, url, body });
+      const [status, json] = answer(method, url, body);
+      return new Response(JSON.stringify(json), {
+        status,
+        headers: { 'content-type': 'application/json' },
+      });
+    },
+  );
+  return { fetch, requests };
+}
+
+async function render(
+  backend: ReturnType<typeof fakeBackend>,
+  allowed: string[] = [
+    'gatehouse.token.read',
+    'gatehouse.token.create',
+    'gatehouse.token.revoke',
+  ],
+) {
+  // usePermission keeps decisions in SWR's cache, which would carry one
+  // test's permissions into the next: a fresh cache per render.
+  await renderInTestApp(
+    <SWRConfig value={{ provider: () => new Map() }}>
+      <ServiceAccessContent />
+    </SWRConfig>,
+    {
+      apis: [
+        mockApis.fetch({ baseImplementation: backend.fetch as any }),
+        mockApis.discovery(),
+        mockApis.permission({
+          authorize: request =>
+            allowed.includes(request.permission.name)
+              ? AuthorizeResult.ALLOW
+              : AuthorizeResult.DENY,
+        }),
+      ],
+    },
+  );
+}
+
+const SLOW = { timeout: 10_000 };
+
+describe('the Service access page', () => {
+  it('lists every credential with its source, restrictions, status and last use in words', async () => {
+    const backend = fakeBackend();
+    await render(backend);
+    const row = (
+      await screen.findByText('ci-pipeline', undefined, SLOW)
+    ).closest('tr')!;
+    expect(within(row).getByText('static token')).toBeInTheDocument();
+    expect(
+      within(row).getByText('catalog: catalog.entity.read (read)'),
+    ).toBeInTheDocument();
+    expect(within(row).getByText('active')).toBeInTheDocument();
+    expect(within(row).getByText(/\(catalog\)$/)).toBeInTheDocument();
+    const bot = screen.getByText('deploy-bot').closest('tr')!;
+    expect(within(bot).getByText('every plugin')).toBeInTheDocument();
+    expect(within(bot).getByText('never')).toBeInTheDocument();
+    const legacy = screen.getByText('legacy').closest('tr')!;
+    expect(
+      within(legacy).getByText('built-in static token'),
+    ).toBeInTheDocument();
+    expect(within(legacy).getByText('not recorded')).toBeInTheDocument();
+    expect(backend.requests[0].url.href).toBe(`${BASE}/inventory`);
+  });
+
+  it('asks the backend the review questions through its filters', async () => {
+    const backend = fakeBackend();
+    await render(backend);
+    await screen.findByText('ci-pipeline', undefined, SLOW);
+    await userEvent.click(screen.getByLabelText('Unused for 30 days'));
+    await userEvent.click(screen.getByLabelText('Expiring within 14 days'));
+    await userEvent.click(screen.getByLabelText('Unrestricted only'));
+    await userEvent.selectOptions(
+      screen.getByLabelText('Source'),
+      'gatehouse-managed',
+    );
+    await waitFor(() =>
+      expect(backend.requests.at(-1)!.url.search).toBe(
+        '?unusedFor=30d&expiringWithin=14d&unrestricted=true&source=gatehouse-managed',
+      ),
+    );
+  });
+
+  it('shows a plain "not allowed" panel, and asks nothing, without gatehouse.token.read', async () => {
+    const backend = fakeBackend();
+    await render(backend, []);
+    expect(
+      await screen.findByText('Not allowed', undefined, SLOW),
+    ).toBeInTheDocument();
+    expect(screen.getByText(/gatehouse\.token\.read/)).toBeInTheDocument();
+    expect(backend.requests).toEqual([]);
+  });
+
+  it('offers only what the permissions allow: no New token, no Revoke', async () => {
+    await render(fakeBackend(), ['gatehouse.token.read']);
+    await screen.findByText('deploy-bot', undefined, SLOW);
+    expect(screen.queryByRole('button', { name: 'New token' })).toBeNull();
+    await userEvent.click(
+      screen.getByRole('button', { name: 'Details of deploy-bot' }),
+    );
+    const dialog = await screen.findByRole('dialog');
+    expect(
+      within(dialog).getByText('user:default/alice', { exact: false }),
+    ).toBeInTheDocument();
+    expect(within(dialog).queryByRole('button', { name: /Revoke/ })).toBeNull();
+    expect(within(dialog).queryByRole('button', { name: /Rotate/ })).toBeNull();
+  });
+
+  it('creates a token with restrictions, shows it once with a curl line, and says why when the backend refuses', async () => {
+    let refuse = true;
+    const backend = fakeBackend((method, url, body) => {
+      if (method === 'POST' && url.pathname.endsWith('/tokens')) {
+        if (refuse) {
+          refuse = false;
+          return [
+            400,
+            {
+              error: {
+                message:
+                  'Invalid request: subject: must not start with plugin:',
+              },
+            },
+          ];
+        }
+        return [
+          201,
+          {
+            id: 'new-id',
+            token: 'gthm_newtoken',
+            fingerprint: 'aaaa1111',
+            subject: body.subject,
+            expiresAt: '2026-12-28T00:00:00.000Z',
+            accessRestrictions: body.accessRestrictions,
+          },
+        ];
+      }
+      return [200, { generatedAt: '', total: 0, items: CREDENTIALS }];
+    });
+    await render(backend);
+    await userEvent.click(
+      await screen.findByRole('button', { name: 'New token' }, SLOW),
+    );
+    const dialog = await screen.findByRole('dialog');
+    await userEvent.type(
+      within(dialog).getByLabelText(/Subject/),
+      'docs-publisher',
+    );
+    await userEvent.type(
+      within(dialog).getByLabelText(/Description/),
+      'publishes TechDocs',
+    );
+    await userEvent.selectOptions(
+      within(dialog).getByLabelText('Lifetime'),
+      '7d',
+    );
+    await userEvent.type(
+      within(dialog).getByLabelText(/Restricted to/),
+      'catalog: catalog.entity.read, catalog.location.*{enter}techdocs',
+    );
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Create' }),
+    );
+    expect(await within(dialog).findByRole('alert')).toHaveTextContent(
+      'Invalid request: subject: must not start with plugin:',
+    );
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Create' }),
+    );
+    expect(
+      await within(dialog).findByText('gthm_newtoken'),
+    ).toBeInTheDocument();
+    expect(within(dialog).getByText(/shown only once/)).toBeInTheDocument();
+    expect(
+      within(dialog).getByText(
+        'curl -H "Authorization: Bearer gthm_newtoken" http://example.com/api/catalog/entities',
+      ),
+    ).toBeInTheDocument();
+    expect(
+      within(dialog).getByRole('button', { name: 'Copy the token' }),
+    ).toBeInTheDocument();
+    const post = backend.requests.filter(r => r.method === 'POST').at(-1)!;
+    expect(post.body).toEqual({
+      subject: 'docs-publisher',
+      description: 'publishes TechDocs',
+      expiresIn: '7d',
+      accessRestrictions: [
+        {
+          plugin: 'catalog',
+          permission: ['catalog.entity.read', 'catalog.location.*'],
+        },
+        { plugin: 'techdocs' },
+      ],
+    });
+  });
+
+  it('revokes a managed token after a confirmation', async () => {
+    const backend = fakeBackend(method =>
+      method === 'DELETE'
+        ? [200, {}]
+        : [200, { generatedAt: '', total: 3, items: CREDENTIALS }],
+    );
+    await render(backend);
+    await userEvent.click(
+      await screen.findByRole(
+        'button',
+        { name: 'Details of deploy-bot' },
+        SLOW,
+      ),
+    );
+    const dialog = await screen.findByRole('dialog');
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Revoke…' }),
+    );
+    expect(within(dialog).getByText(/cannot be undone/)).toBeInTheDocument();
+    expect(backend.requests.some(r => r.method === 'DELETE')).toBe(false);
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Revoke' }),
+    );
+    await waitFor(() =>
+      expect(
+        backend.requests.find(r => r.method === 'DELETE')?.url.pathname,
+      ).toBe('/api/gatehouse/tokens/7b1c'),
+    );
+  });
+});

@@ -1,0 +1,133 @@
+import {
+  Content,
+  ContentHeader,
+  EmptyState,
+  Progress,
+  ResponseErrorPanel,
+} from '@backstage/core-components';
+import { usePermission } from '@backstage/plugin-permission-react';
+import { Box, Button, Typography } from '@material-ui/core';
+import { useCallback, useState } from 'react';
+import useAsync from 'react-use/esm/useAsync';
+import useAsyncRetry from 'react-use/esm/useAsyncRetry';
+import type { Credential, InventoryFilters } from '../api/types';
+import {
+  tokenCreatePermission,
+  tokenReadPermission,
+  tokenRevokePermission,
+} from '../permissions';
+import { CreateTokenDialog } from './CreateTokenDialog';
+import { CredentialDetails } from './CredentialDetails';
+import { InventoryFilterBar } from './InventoryFilters';
+import { InventoryTable } from './InventoryTable';
+import { useGatehouseClient } from './useGatehouseClient';
+
+/**
+ * The "Service access" page's content, for both frontend systems: the
+ * inventory for those who may read it, a plain "not allowed" panel for the
+ * others, and the buttons each caller's permissions allow.
+ */
+export function ServiceAccessContent() {
+  const client = useGatehouseClient();
+  const read = usePermission({ permission: tokenReadPermission });
+  const create = usePermission({ permission: tokenCreatePermission });
+  const revoke = usePermission({ permission: tokenRevokePermission });
+  const [filters, setFilters] = useState<InventoryFilters>({});
+  const [selected, setSelected] = useState<Credential>();
+  const [creating, setCreating] = useState(false);
+
+  const inventory = useAsyncRetry(
+    async () => (read.allowed ? client.inventory(filters) : undefined),
+    [client, filters, read.allowed],
+  );
+  const baseUrl = useAsync(() => client.baseUrl(), [client]);
+  // The backend's base URL, for the curl line: discovery gives .../api/gatehouse.
+  const backendBaseUrl = (baseUrl.value ?? '').replace(/\/api\/gatehouse$/, '');
+
+  const onRevoke = useCallback(
+    async (credential: Credential) => {
+      await client.revokeToken(
+        credential.id.replace(/^gatehouse-managed:/, ''),
+      );
+      inventory.retry();
+    },
+    [client, inventory],
+  );
+  const onRotate = useCallback(
+    async (credential: Credential) => {
+      const rotated = await client.rotateToken(
+        credential.id.replace(/^gatehouse-managed:/, ''),
+      );
+      inventory.retry();
+      return rotated;
+    },
+    [client, inventory],
+  );
+
+  if (read.loading) return <Progress />;
+  if (!read.allowed) {
+    return (
+      <Content>
+        <EmptyState
+          missing="content"
+          title="Not allowed"
+          description="Your account may not see Gatehouse's inventory of credentials (it needs the gatehouse.token.read permission). Ask your Backstage administrators if you need it."
+        />
+      </Content>
+    );
+  }
+
+  return (
+    <Content>
+      <ContentHeader title="Every credential that can call this Backstage">
+        {create.allowed && (
+          <Button
+            variant="contained"
+            color="primary"
+            onClick={() => setCreating(true)}
+          >
+            New token
+          </Button>
+        )}
+      </ContentHeader>
+      <Typography variant="body2" paragraph>
+        Static tokens, JWT issuers and managed tokens, with what each may call
+        and when it was last used, on every replica.
+      </Typography>
+      <Box mb={2}>
+        <InventoryFilterBar filters={filters} onChange={setFilters} />
+      </Box>
+      {inventory.error ? (
+        <ResponseErrorPanel
+          error={inventory.error}
+          title="The inventory cannot be read"
+        />
+      ) : inventory.loading && !inventory.value ? (
+        <Progress />
+      ) : (
+        <InventoryTable
+          credentials={inventory.value?.items ?? []}
+          onSelect={setSelected}
+        />
+      )}
+      <CredentialDetails
+        credential={selected}
+        onClose={() => setSelected(undefined)}
+        canRevoke={!!revoke.allowed}
+        canRotate={!!create.allowed}
+        onRevoke={onRevoke}
+        onRotate={onRotate}
+        backendBaseUrl={backendBaseUrl}
+      />
+      <CreateTokenDialog
+        open={creating}
+        onClose={() => {
+          setCreating(false);
+          inventory.retry();
+        }}
+        onCreate={token => client.createToken(token)}
+        backendBaseUrl={backendBaseUrl}
+      />
+    </Content>
+  );
+}

@@ -1,0 +1,16 @@
+/**
+ * Gatehouse's page in Backstage's frontend: the inventory of every
+ * credential, and managed tokens.
+ *
+ * @packageDocumentation
+ */
+export { gatehousePlugin as default } from './plugin';
+export { gatehousePlugin, serviceAccessPage } from './plugin';
+export { GatehousePage, gatehouseLegacyPlugin } from './legacy';
+export {
+  tokenCreatePermission,
+  tokenReadPermission,
+  tokenRevokePermission,
+} from './permissions';
+export { GatehouseClient, GatehouseApiError } from './api/GatehouseClient';
+export type * from './api/types';

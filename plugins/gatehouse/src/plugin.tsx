@@ -1,0 +1,32 @@
+import {
+  createFrontendPlugin,
+  PageBlueprint,
+} from '@backstage/frontend-plugin-api';
+import { RiKey2Line } from '@remixicon/react';
+import { rootRouteRef } from './routes';
+
+/** The page at /gatehouse, with a "Service access" item in the sidebar (title and icon). */
+export const serviceAccessPage = PageBlueprint.make({
+  params: {
+    path: '/gatehouse',
+    routeRef: rootRouteRef,
+    title: 'Service access',
+    icon: <RiKey2Line />,
+    loader: () =>
+      import('./components/ServiceAccessContent').then(m => (
+        <m.ServiceAccessContent />
+      )),
+  },
+});
+
+/**
+ * Gatehouse's frontend plugin for the new frontend system: found by feature
+ * discovery (`app.packages: all`), or listed in `createApp({ features })`.
+ */
+export const gatehousePlugin = createFrontendPlugin({
+  pluginId: 'gatehouse',
+  title: 'Service access',
+  icon: <RiKey2Line />,
+  extensions: [serviceAccessPage],
+  routes: { root: rootRouteRef },
+});
