@@ -267,6 +267,8 @@ beforeAll(async () => {
     GATEHOUSE_DEV_IDP_PORT: String(idpPort),
     GATEHOUSE_TOKENS_FILE: tokensFile,
     CI_TOKEN: callerCiToken,
+    // The backend alone: the dev app has its own browser test.
+    GATEHOUSE_DEV_APP: '0',
   };
   Object.assign(env, childEnv);
   // The operations page's block that turns on debug logging for Gatehouse

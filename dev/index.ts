@@ -17,6 +17,7 @@ import {
   spawnIdentityProvider,
 } from '../src/testing/identityProviderProcess';
 import { devRootConfigServiceFactory } from './config';
+import { DevApp, startDevApp } from './devApp';
 import { createDemoPlugin } from './demoPlugin';
 import { reportsPlugin } from './reportsPlugin';
 import {
@@ -46,6 +47,7 @@ process.chdir(repoRoot);
 // needs too. A variable set by the caller wins (the tests pick free ports).
 const defaults: Record<string, string> = {
   GATEHOUSE_DEV_PORT: '7007',
+  GATEHOUSE_DEV_APP_PORT: '3000',
   GATEHOUSE_DEV_IDP_PORT: '7008',
   GATEHOUSE_TOKENS_FILE: '.gatehouse-dev/tokens.yaml',
 };
@@ -61,6 +63,11 @@ function portFrom(name: string): string {
 }
 const port = portFrom('GATEHOUSE_DEV_PORT');
 const idpPort = portFrom('GATEHOUSE_DEV_IDP_PORT');
+const appPort = portFrom('GATEHOUSE_DEV_APP_PORT');
+// GATEHOUSE_DEV_APP=0: the backend alone (the backend's own tests).
+const withApp = process.env.GATEHOUSE_DEV_APP !== '0';
+// The guest sign-in provider works only in development.
+process.env.NODE_ENV ||= 'development';
 const baseUrl = `http://localhost:${port}`;
 const tokensFile = resolve(process.env.GATEHOUSE_TOKENS_FILE!);
 
@@ -93,12 +100,16 @@ backend.add(
 backend.add(createDemoPlugin('demo'));
 backend.add(createDemoPlugin('other'));
 backend.add(reportsPlugin);
+// Sign-in for the dev app: guests.
+backend.add(import('@backstage/plugin-auth-backend'));
+backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
 
 /**
- * Stops the identity provider within the backend's own shutdown, which
- * Backstage runs on SIGINT and SIGTERM before it exits the process.
+ * Stops the identity provider and the dev app within the backend's own
+ * shutdown, which Backstage runs on SIGINT and SIGTERM before it exits the
+ * process.
  */
-function stopOnShutdown(idp: IdentityProviderProcess) {
+function stopOnShutdown(stops: Array<() => Promise<void>>) {
   return createBackendModule({
     // A module needs a plugin; the dev-only demo plugin is always there.
     pluginId: 'demo',
@@ -107,7 +118,9 @@ function stopOnShutdown(idp: IdentityProviderProcess) {
       env.registerInit({
         deps: { lifecycle: coreServices.rootLifecycle },
         async init({ lifecycle }) {
-          lifecycle.addShutdownHook(() => idp.stop());
+          lifecycle.addShutdownHook(async () => {
+            await Promise.all(stops.map(stop => stop()));
+          });
         },
       });
     },
@@ -162,7 +175,7 @@ function jwtSection(issuer: string): string[] {
   return lines;
 }
 
-function banner(issuer: string): string {
+function banner(issuer: string, appUrl?: string): string {
   const shownFile = relative(repoRoot, tokensFile).startsWith('..')
     ? tokensFile
     : relative(repoRoot, tokensFile);
@@ -171,6 +184,13 @@ function banner(issuer: string): string {
     `${READY_MARKER} on ${baseUrl} (started in ${process.uptime().toFixed(1)} s)`,
     'Dev-only tokens, public in dev/examples.ts; the catalog needs a few seconds to load its entities.',
     '',
+    ...(appUrl
+      ? [
+          '## The Service access page (sign in as a guest)',
+          `${appUrl}/gatehouse`,
+          '',
+        ]
+      : []),
   ];
   for (const { title, note, examples } of devSections(baseUrl)) {
     lines.push(`## ${title}`);
@@ -217,14 +237,21 @@ async function main() {
   console.log(
     `Dev identity provider ready on ${idp.ready.issuer} (pid ${idp.ready.pid})`,
   );
-  backend.add(stopOnShutdown(idp));
+  const stops = [() => idp.stop()];
+  backend.add(stopOnShutdown(stops));
+  let app: DevApp | undefined;
   try {
     await backend.start();
+    if (withApp) {
+      console.log('Starting the dev app (the first compile takes a while)...');
+      app = await startDevApp(appPort);
+      stops.push(() => app!.stop());
+    }
   } catch (error) {
-    await idp.stop();
+    await Promise.all(stops.map(stop => stop()));
     throw error;
   }
-  console.log(banner(idp.ready.issuer));
+  console.log(banner(idp.ready.issuer, app?.url));
 }
 
 main().catch(error => {

@@ -256,6 +256,7 @@ describe('documentation examples', () => {
     'replicas/README.md',
     'dev/identityProvider/README.md',
     'packaging/README.md',
+    'plugins/gatehouse/README.md',
   ])(
     'every link of %s to the repository names one of its files, and a heading there',
     file => {

@@ -11,6 +11,7 @@ import {
   Typography,
 } from '@material-ui/core';
 import { useState } from 'react';
+import { useReadableLabel } from './readableLabel';
 import type { AccessRestriction, IssuedToken, NewToken } from '../api/types';
 import { IssuedTokenPanel } from './IssuedTokenPanel';
 
@@ -22,9 +23,12 @@ const LIFETIMES = [
   ['365d', '1 year'],
 ] as const;
 
+const ACTIONS = ['create', 'read', 'update', 'delete'];
+
 /**
- * "plugin" or "plugin: permission.name, other.*" per line: free text, with
- * Gatehouse's wildcards; an empty text means every plugin.
+ * One plugin per line: "catalog", "catalog: catalog.entity.read, catalog.location.*"
+ * (permissions, with Gatehouse's wildcards), and optionally the actions it
+ * may take in parentheses at the end: "catalog (read)". Empty: every plugin.
  */
 export function parseRestrictions(
   text: string,
@@ -35,12 +39,32 @@ export function parseRestrictions(
     .filter(Boolean);
   if (!lines.length) return undefined;
   return lines.map(line => {
-    const [plugin, permissions] = line.split(':', 2).map(part => part.trim());
-    const permission = permissions
-      ?.split(/[\s,]+/)
-      .map(p => p.trim())
-      .filter(Boolean);
-    return permission?.length ? { plugin, permission } : { plugin };
+    // Linear: a closing parenthesis at the end, and the last opening one.
+    let rest = line;
+    let action: string[] | undefined;
+    const open = line.lastIndexOf('(');
+    if (line.endsWith(')') && open >= 0) {
+      action = line
+        .slice(open + 1, -1)
+        .split(/[\s,]+/)
+        .map(a => a.toLowerCase())
+        .filter(a => ACTIONS.includes(a));
+      rest = line.slice(0, open).trim();
+    }
+    const colon = rest.indexOf(':');
+    const plugin = (colon < 0 ? rest : rest.slice(0, colon)).trim();
+    const permission =
+      colon < 0
+        ? []
+        : rest
+            .slice(colon + 1)
+            .split(/[\s,]+/)
+            .filter(Boolean);
+    return {
+      plugin,
+      ...(permission.length ? { permission } : {}),
+      ...(action?.length ? { permissionAttribute: { action } } : {}),
+    };
   });
 }
 
@@ -51,6 +75,7 @@ export function CreateTokenDialog(props: {
   onCreate: (token: NewToken) => Promise<IssuedToken>;
   backendBaseUrl: string;
 }) {
+  const classes = useReadableLabel();
   const [subject, setSubject] = useState('');
   const [description, setDescription] = useState('');
   const [lifetime, setLifetime] = useState('30d');
@@ -105,6 +130,7 @@ export function CreateTokenDialog(props: {
         ) : (
           <>
             <TextField
+              InputLabelProps={{ className: classes.label }}
               id="gatehouse-new-subject"
               label="Subject (who will use it)"
               value={subject}
@@ -114,6 +140,7 @@ export function CreateTokenDialog(props: {
               required
             />
             <TextField
+              InputLabelProps={{ className: classes.label }}
               id="gatehouse-new-description"
               label="Description (what it is for)"
               value={description}
@@ -123,7 +150,11 @@ export function CreateTokenDialog(props: {
               required
             />
             <FormControl margin="normal">
-              <InputLabel shrink htmlFor="gatehouse-new-lifetime">
+              <InputLabel
+                shrink
+                className={classes.label}
+                htmlFor="gatehouse-new-lifetime"
+              >
                 Lifetime
               </InputLabel>
               <NativeSelect
@@ -139,9 +170,12 @@ export function CreateTokenDialog(props: {
               </NativeSelect>
             </FormControl>
             <TextField
+              InputLabelProps={{ className: classes.label }}
               id="gatehouse-new-restrictions"
-              label="Restricted to (one plugin per line, optionally followed by : and permissions; * is a wildcard)"
-              placeholder={'catalog: catalog.entity.read\nsearch'}
+              label="Restricted to (one plugin per line: plugin, then optionally : permissions, then (actions); * is a wildcard)"
+              placeholder={
+                'catalog (read)\nscaffolder: scaffolder.task.* (create, read)'
+              }
               value={restrictions}
               onChange={e => setRestrictions(e.target.value)}
               fullWidth

@@ -7,6 +7,7 @@ import {
   NativeSelect,
   TextField,
 } from '@material-ui/core';
+import { useReadableLabel } from './readableLabel';
 import type { CredentialSource, InventoryFilters } from '../api/types';
 import { sourceText } from './restrictionsText';
 
@@ -24,6 +25,7 @@ export function InventoryFilterBar(props: {
   onChange: (filters: InventoryFilters) => void;
 }) {
   const { filters, onChange } = props;
+  const classes = useReadableLabel();
   const toggle = (key: 'unusedFor' | 'expiringWithin', value: string) =>
     onChange({ ...filters, [key]: filters[key] ? undefined : value });
   return (
@@ -68,7 +70,11 @@ export function InventoryFilterBar(props: {
       </Grid>
       <Grid item>
         <FormControl>
-          <InputLabel shrink htmlFor="gatehouse-source-filter">
+          <InputLabel
+            shrink
+            className={classes.label}
+            htmlFor="gatehouse-source-filter"
+          >
             Source
           </InputLabel>
           <NativeSelect
@@ -94,6 +100,7 @@ export function InventoryFilterBar(props: {
       </Grid>
       <Grid item>
         <TextField
+          InputLabelProps={{ className: classes.label }}
           id="gatehouse-subject-filter"
           label="Subject (* for any text)"
           value={filters.subject ?? ''}

@@ -232,7 +232,7 @@ describe('the Service access page', () => {
     );
     await userEvent.type(
       within(dialog).getByLabelText(/Restricted to/),
-      'catalog: catalog.entity.read, catalog.location.*{enter}techdocs',
+      'catalog: catalog.entity.read, catalog.location.*{enter}techdocs (read, nonsense){enter}search',
     );
     await userEvent.click(
       within(dialog).getByRole('button', { name: 'Create' }),
@@ -265,7 +265,8 @@ describe('the Service access page', () => {
           plugin: 'catalog',
           permission: ['catalog.entity.read', 'catalog.location.*'],
         },
-        { plugin: 'techdocs' },
+        { plugin: 'techdocs', permissionAttribute: { action: ['read'] } },
+        { plugin: 'search' },
       ],
     });
   });

@@ -1,18 +1,16 @@
 import type { AccessRestriction, Credential } from '../api/types';
 
-/** "catalog: read", "scaffolder: catalog.entity.* (create)", or "every plugin". */
+/** "catalog: read", "catalog: catalog.entity.* (create)", "search: everything", or "every plugin". */
 export function restrictionsText(
   restrictions: AccessRestriction[] | null | undefined,
 ): string {
   if (!restrictions) return 'every plugin';
   return restrictions
     .map(r => {
-      const what = [
-        ...(r.permission ?? []),
-        ...(r.permissionAttribute?.action?.length
-          ? [`(${r.permissionAttribute.action.join(', ')})`]
-          : []),
-      ].join(' ');
+      const actions = r.permissionAttribute?.action?.join(', ');
+      const what = r.permission?.length
+        ? `${r.permission.join(', ')}${actions ? ` (${actions})` : ''}`
+        : (actions ?? '');
       return what ? `${r.plugin}: ${what}` : `${r.plugin}: everything`;
     })
     .join('; ');

@@ -1,0 +1,218 @@
+/**
+ * The Service access page end to end, in a real browser: `npm start` as a
+ * developer runs it (backend, identity provider, and the dev app with
+ * Gatehouse's page), Debian's Chromium driven by playwright-core. A guest
+ * signs in, creates a token restricted to the catalog's read actions, reads
+ * it from the page, calls the catalog with it (200) and a write (403), finds
+ * it in the table with its last use, revokes it, and the call fails (401).
+ * Screenshots of each step and an accessibility scan (axe-core: no serious
+ * or critical violation) are kept in GATEHOUSE_BROWSER_ARTIFACTS (default
+ * browser-artifacts/). Not a Jest test: `npm run test:browser` runs it with
+ * node:test.
+ *
+ * GATEHOUSE_UPDATE_SCREENSHOT=1 also writes the README's screenshot
+ * (docs/images/service-access.png).
+ */
+import { AxeBuilder } from '@axe-core/playwright';
+import assert from 'node:assert/strict';
+import { ChildProcess, spawn } from 'node:child_process';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Browser, chromium, Page } from 'playwright-core';
+import { READY_MARKER } from '../dev/examples';
+import { freePort } from '../src/testing/freePort';
+
+const ROOT = resolve(__dirname, '..');
+const ARTIFACTS = resolve(
+  process.env.GATEHOUSE_BROWSER_ARTIFACTS ?? join(ROOT, 'browser-artifacts'),
+);
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+/** The issue's flags for this network-less machine, and no sandbox as root. */
+const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-dev-shm-usage',
+];
+const STEP_TIMEOUT = 60_000;
+
+describe('the Service access page in a browser', () => {
+  let server: ChildProcess;
+  let output = '';
+  let backendUrl: string;
+  let appUrl: string;
+  let browser: Browser;
+  let page: Page;
+  let token: string;
+  let step = 0;
+
+  const shot = async (name: string) => {
+    step += 1;
+    await page.screenshot({
+      path: join(ARTIFACTS, `${String(step).padStart(2, '0')}-${name}.png`),
+      fullPage: true,
+    });
+  };
+  /** axe-core's serious and critical violations on the page as it is now. */
+  const seriousViolations = async () => {
+    const results = await new AxeBuilder({ page }).analyze();
+    return results.violations
+      .filter(v => v.impact === 'serious' || v.impact === 'critical')
+      .map(v => `${v.id}: ${v.nodes.map(n => n.target.join(' ')).join(', ')}`);
+  };
+  const violations: string[] = [];
+  const call = (method: string, path: string, body?: object) =>
+    fetch(`${backendUrl}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
+      body: body ? JSON.stringify(body) : undefined,
+    }).then(r => r.status);
+
+  before(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const [port, idpPort, appPort] = [
+      await freePort(),
+      await freePort(),
+      await freePort(),
+    ];
+    backendUrl = `http://localhost:${port}`;
+    server = spawn(process.execPath, ['--import', 'tsx', 'dev/index.ts'], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        GATEHOUSE_DEV_PORT: String(port),
+        GATEHOUSE_DEV_IDP_PORT: String(idpPort),
+        GATEHOUSE_DEV_APP_PORT: String(appPort),
+        GATEHOUSE_TOKENS_FILE: join(ARTIFACTS, 'tokens.yaml'),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    process.once('exit', () => server.kill('SIGKILL'));
+    server.stdout!.setEncoding('utf8').on('data', c => (output += c));
+    server.stderr!.setEncoding('utf8').on('data', c => (output += c));
+    const deadline = Date.now() + 240_000;
+    while (!output.includes(READY_MARKER)) {
+      if (server.exitCode !== null || Date.now() > deadline) {
+        throw new Error(`npm start did not get ready:\n${output.slice(-4000)}`);
+      }
+      await new Promise(done => setTimeout(done, 250));
+    }
+    // The banner prints the page's URL.
+    appUrl = /^(http:\/\/localhost:\d+)\/gatehouse$/m.exec(output)![1];
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: CHROMIUM_FLAGS,
+    });
+    // axe needs a page of an explicit context.
+    page = await (
+      await browser.newContext({ viewport: { width: 1400, height: 900 } })
+    ).newPage();
+    page.setDefaultTimeout(STEP_TIMEOUT);
+  });
+
+  after(async () => {
+    await browser?.close();
+    if (server && server.exitCode === null) {
+      const exited = new Promise(done => server.once('exit', done));
+      server.kill('SIGTERM');
+      await exited;
+    }
+  });
+
+  it('signs in as a guest and shows the inventory', async () => {
+    await page.goto(`${appUrl}/gatehouse`);
+    await shot('sign-in');
+    await page.getByRole('button', { name: 'Enter' }).click();
+    await page.getByText(/^Credentials \(\d+\)$/).waitFor();
+    await page.getByText('dev-admin').first().waitFor();
+    await shot('inventory');
+    violations.push(...(await seriousViolations()));
+  });
+
+  it('creates a token restricted to the catalog with read actions, shown once', async () => {
+    await page.getByRole('button', { name: 'New token' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel(/Subject/).fill('e2e-catalog-reader');
+    await dialog
+      .getByLabel(/Description/)
+      .fill('reads the catalog in the browser test');
+    await dialog.getByLabel('Lifetime').selectOption('7d');
+    await dialog.getByLabel(/Restricted to/).fill('catalog (read)');
+    await shot('new-token-form');
+    violations.push(...(await seriousViolations()));
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    token = (
+      await dialog.getByLabel('The new token', { exact: true }).innerText()
+    ).trim();
+    assert.match(token, /^gthm_[0-9A-Za-z]{49}$/);
+    assert.match(
+      await dialog.getByLabel('A curl command with the new token').innerText(),
+      new RegExp(`Bearer ${token}" ${backendUrl}/api/catalog/entities$`),
+    );
+    await dialog.getByText(/shown only once/).waitFor();
+    await shot('token-shown-once');
+  });
+
+  it('calls the catalog with it: a read is allowed (200), a write refused (403)', async () => {
+    assert.equal(await call('GET', '/api/catalog/entities'), 200);
+    assert.equal(
+      await call('POST', '/api/catalog/locations?dryRun=true', {
+        type: 'url',
+        target: 'https://example.com/catalog-info.yaml',
+      }),
+      403,
+    );
+  });
+
+  it('finds it in the table with its last use', async () => {
+    await page
+      .getByRole('dialog')
+      .getByRole('button', { name: 'I have copied it' })
+      .click();
+    await page.getByLabel('Subject (* for any text)').fill('e2e-*');
+    const row = page.getByRole('row').filter({ hasText: 'e2e-catalog-reader' });
+    await row.getByText(/\(catalog\)$/).waitFor();
+    assert.match(await row.innerText(), /catalog: read/);
+    await shot('table-with-last-use');
+  });
+
+  it('revokes it after a confirmation, and the call fails (401)', async () => {
+    await page
+      .getByRole('button', { name: 'Details of e2e-catalog-reader' })
+      .click();
+    const dialog = page.getByRole('dialog');
+    await shot('details');
+    await dialog.getByRole('button', { name: 'Revoke…' }).click();
+    await dialog.getByText(/cannot be undone/).waitFor();
+    await shot('confirm-revoke');
+    await dialog.getByRole('button', { name: 'Revoke', exact: true }).click();
+    await dialog.waitFor({ state: 'detached' });
+    const row = page.getByRole('row').filter({ hasText: 'e2e-catalog-reader' });
+    await row.getByText('revoked').waitFor();
+    await shot('revoked');
+    assert.equal(await call('GET', '/api/catalog/entities'), 401);
+  });
+
+  it('has no serious accessibility violations (axe-core) on any of its views', async () => {
+    await page.getByLabel('Subject (* for any text)').fill('');
+    await page.getByText('dev-admin').first().waitFor();
+    if (process.env.GATEHOUSE_UPDATE_SCREENSHOT === '1') {
+      await page.screenshot({ path: join(ARTIFACTS, 'service-access.png') });
+      copyFileSync(
+        join(ARTIFACTS, 'service-access.png'),
+        join(ROOT, 'docs', 'images', 'service-access.png'),
+      );
+    }
+    violations.push(...(await seriousViolations()));
+    // The inventory, the new-token form and the page at the end.
+    assert.deepEqual(violations, []);
+  });
+});
