@@ -66,8 +66,6 @@ const idpPort = portFrom('GATEHOUSE_DEV_IDP_PORT');
 const appPort = portFrom('GATEHOUSE_DEV_APP_PORT');
 // GATEHOUSE_DEV_APP=0: the backend alone (the backend's own tests).
 const withApp = process.env.GATEHOUSE_DEV_APP !== '0';
-// The guest sign-in provider works only in development.
-process.env.NODE_ENV ||= 'development';
 const baseUrl = `http://localhost:${port}`;
 const tokensFile = resolve(process.env.GATEHOUSE_TOKENS_FILE!);
 
