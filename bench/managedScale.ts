@@ -7,8 +7,7 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import knex from 'knex';
 import { createHash } from 'node:crypto';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { heapUsedAfterGc } from './heap';
 import { createManagedToken } from '../src/managed/managedTokenFormat';
 import {
   ManagedTokenRecord,
@@ -26,15 +25,6 @@ export interface ManagedScaleResult {
   busySyncMs: number;
   changedPerBusySync: number;
 }
-
-// A collection before each reading, so that the difference is what the
-// table keeps, not garbage (`npm run bench` runs without --expose-gc).
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-const heapUsed = () => {
-  gc();
-  return process.memoryUsage().heapUsed;
-};
 
 async function timed(run: () => Promise<unknown>, times: number) {
   const ms: number[] = [];
@@ -84,13 +74,13 @@ export async function runManagedScale(
     }
 
     const logger = mockServices.rootLogger({ level: 'none' });
-    const before = heapUsed();
+    const before = heapUsedAfterGc();
     const table = new ManagedTokenTable({ logger });
     const t0 = process.hrtime.bigint();
     await table.attach(store);
     const loadMs = Number(process.hrtime.bigint() - t0) / 1e6;
     table.close();
-    const heapMb = (heapUsed() - before) / 2 ** 20;
+    const heapMb = (heapUsedAfterGc() - before) / 2 ** 20;
     if (table.size !== tokens) throw new Error(`loaded ${table.size}`);
 
     const idleSyncMs = await timed(() => table.sync(), 20);

@@ -5,8 +5,7 @@
  * (the worst case: nothing drained meanwhile).
  */
 import { mockServices } from '@backstage/backend-test-utils';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { heapUsedAfterGc } from './heap';
 import { UsageLedger } from '../src/inventory/UsageLedger';
 import { RejectionLog } from '../src/lib/RejectionLog';
 import { createStaticTokenHandler } from '../src/static/staticTokenHandler';
@@ -23,23 +22,16 @@ export interface UsageMemoryResult {
   randomCells: number;
 }
 
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-const heapUsed = () => {
-  gc();
-  return process.memoryUsage().heapUsed;
-};
-
 export async function runUsageMemory(
   count = 1_000_000,
 ): Promise<UsageMemoryResult> {
   log(`usage ledger: ${count} distinct JWT subjects, ${count} random tokens`);
   const subjectsLedger = new UsageLedger();
-  let before = heapUsed();
+  let before = heapUsedAfterGc();
   for (let i = 0; i < count; i++) {
     subjectsLedger.usedSubject(`entry${i % 5}`, `repo:org/app-${i}`, 'catalog');
   }
-  const subjectsHeapMb = (heapUsed() - before) / 2 ** 20;
+  const subjectsHeapMb = (heapUsedAfterGc() - before) / 2 ** 20;
   const subjectsCells = subjectsLedger.peek().size;
 
   const config = mockServices.rootConfig({
@@ -74,11 +66,11 @@ export async function runUsageMemory(
       .getConfigArray('backend.auth.externalAccess')[0]
       .getConfig('options'),
   });
-  before = heapUsed();
+  before = heapUsedAfterGc();
   for (let i = 0; i < count; i++) {
     await handler.verifyToken(randomStaticToken(), context);
   }
-  const randomHeapMb = (heapUsed() - before) / 2 ** 20;
+  const randomHeapMb = (heapUsedAfterGc() - before) / 2 ** 20;
   rejections.close();
   return {
     distinctSubjects: count,

@@ -272,6 +272,16 @@ export function leakedPiece(
  * Creates a managed token restricted to the catalog with the admin token,
  * and uses it on the catalog and on another plugin: what each answered.
  */
+/** What runManagedTokenChecks gives when the installed package works. */
+export const MANAGED_TOKEN_CHECKS_PASS = {
+  created: 201,
+  restrictedPluginAllowed: 200,
+  otherPluginRefused: 403,
+  inventory: 200,
+  inventoryUses: 1,
+  inventoryLastRejection: 'restricted',
+};
+
 export async function runManagedTokenChecks(
   baseUrl: string,
   adminToken: string,

@@ -3,27 +3,29 @@ import { CliUsageError } from './io';
 
 const TOKEN_VARIABLE = 'GATEHOUSE_TOKEN';
 
-/** The backend's base URL, checked: http(s), no credentials, query or fragment. */
-export function backendUrl(value: string | undefined, command: string): string {
-  if (!value) throw new CliUsageError(`${command} needs --backend-url <url>`);
+/** The backend's base URL: http(s), nothing that could carry a secret. */
+export function backendUrlOf(value: string): URL {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
+    throw new CliUsageError('--backend-url is not a URL');
+  }
+  if (!['http:', 'https:'].includes(url.protocol)) {
     throw new CliUsageError('--backend-url must be an http(s) URL');
   }
-  if (
-    !['http:', 'https:'].includes(url.protocol) ||
-    url.username ||
-    url.password ||
-    url.search ||
-    url.hash
-  ) {
+  if (url.username || url.password || url.search || url.hash) {
     throw new CliUsageError(
-      '--backend-url must be an http(s) URL without credentials, query or fragment',
+      "--backend-url must be the backend's base URL, without credentials, query or fragment",
     );
   }
-  return url.href.replace(/\/$/, '');
+  return url;
+}
+
+/** The checked base URL of `command`'s required --backend-url, without a trailing slash. */
+export function backendUrl(value: string | undefined, command: string): string {
+  if (!value) throw new CliUsageError(`${command} needs --backend-url <url>`);
+  return backendUrlOf(value).href.replace(/\/$/, '');
 }
 
 export interface Answer {

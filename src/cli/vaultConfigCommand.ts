@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { backendUrlOf } from './backendApi';
 import { CliIo, CliUsageError } from './io';
 
 export const VAULT_CONFIG_USAGE = `  gatehouse vault-config --backend-url <url> --plugin <id> [--audience vault]
@@ -37,25 +38,6 @@ function checked(
     throw new CliUsageError(`--${name} ${shellWord(value)}: ${allowed}`);
   }
   return value;
-}
-
-/** The backend's base URL: http(s), nothing that could carry a secret or a shell word. */
-function backendUrlOf(value: string): URL {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new CliUsageError(`--backend-url ${shellWord(value)} is not a URL`);
-  }
-  if (!['http:', 'https:'].includes(url.protocol)) {
-    throw new CliUsageError('--backend-url must be an http(s) URL');
-  }
-  if (url.username || url.password || url.search || url.hash) {
-    throw new CliUsageError(
-      "--backend-url must be the backend's base URL, without credentials, query or fragment",
-    );
-  }
-  return url;
 }
 
 export async function vaultConfigCommand(

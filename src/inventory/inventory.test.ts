@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { eventually, whoami } from '../testing/requests';
-import { runBuiltGatehouseInProcess } from '../testing/runCli';
+import {
+  runBuiltGatehouseInProcess,
+  withGatehouseToken,
+} from '../testing/runCli';
 import {
   GatehouseTestBackend,
   startGatehouseTestBackend,
@@ -312,9 +315,7 @@ describe('GET /api/gatehouse/inventory', () => {
   it('is read with gatehouse inventory: a table for people, CSV and JSON for scripts', async () => {
     const { port } = backend.server.address() as AddressInfo;
     const base = `http://127.0.0.1:${port}`;
-    const saved = process.env.GATEHOUSE_TOKEN;
-    process.env.GATEHOUSE_TOKEN = ADMIN;
-    try {
+    await withGatehouseToken(ADMIN, async () => {
       const cli = (...args: string[]) =>
         runBuiltGatehouseInProcess([
           'inventory',
@@ -348,10 +349,7 @@ describe('GET /api/gatehouse/inventory', () => {
       expect(bad.stderr).toContain(
         "400: Invalid query: source: unknown source 'vault'",
       );
-    } finally {
-      if (saved === undefined) delete process.env.GATEHOUSE_TOKEN;
-      else process.env.GATEHOUSE_TOKEN = saved;
-    }
+    });
   });
 
   it('never shows a token or a hash beyond the fingerprint, in the answer or the logs', async () => {

@@ -10,7 +10,7 @@ import { managedTokenReadPermission } from '../managed/managedTokenPermissions';
 import type { CredentialInventoryService } from './inventoryServiceRef';
 import { filterRows, parseInventoryQuery } from './inventoryQuery';
 import { rowJson, rowsCsv } from './inventoryOutput';
-import { inventoryRows, mergedUsage } from './inventoryRows';
+import { inventoryRows, mergedUsage, UsageView } from './inventoryRows';
 import type { UsageStore } from './UsageStore';
 import type { CredentialDefinition } from './credentialDefinition';
 
@@ -46,7 +46,7 @@ export function createInventoryRouter(options: {
     const query = parseInventoryQuery(req.query);
     const at = now();
     let definitions: CredentialDefinition[];
-    let usage;
+    let usage: Map<string, UsageView>;
     try {
       definitions = (
         await Promise.all(inventory.listers().map(l => l.list()))

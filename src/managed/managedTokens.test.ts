@@ -1,7 +1,10 @@
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import { runBuiltGatehouseInProcess } from '../testing/runCli';
+import {
+  runBuiltGatehouseInProcess,
+  withGatehouseToken,
+} from '../testing/runCli';
 import { guardedPlugin } from '../testing/guardedPlugin';
 import { eventually, whoami } from '../testing/requests';
 import { testPolicy } from '../testing/testPolicy';
@@ -325,9 +328,7 @@ describe('gatehouse-managed', () => {
   it('is managed with the gatehouse tokens CLI, as the caller in GATEHOUSE_TOKEN', async () => {
     const { port } = backend.server.address() as AddressInfo;
     const base = `http://127.0.0.1:${port}`;
-    const saved = process.env.GATEHOUSE_TOKEN;
-    process.env.GATEHOUSE_TOKEN = ADMIN;
-    try {
+    await withGatehouseToken(ADMIN, async () => {
       const created = await runBuiltGatehouseInProcess([
         'tokens',
         'create',
@@ -408,10 +409,7 @@ describe('gatehouse-managed', () => {
         base,
       ]);
       expect(unset.stderr).toContain('Set GATEHOUSE_TOKEN');
-    } finally {
-      if (saved === undefined) delete process.env.GATEHOUSE_TOKEN;
-      else process.env.GATEHOUSE_TOKEN = saved;
-    }
+    });
   });
 
   it('keeps the options it started with when a reload changes them, and says so once', async () => {

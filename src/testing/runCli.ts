@@ -45,3 +45,18 @@ export async function runBuiltGatehouseInProcess(
   });
   return { status, stdout, stderr };
 }
+
+/** Runs `run` with GATEHOUSE_TOKEN (the CLI's caller) set to `token`, then puts it back. */
+export async function withGatehouseToken<T>(
+  token: string,
+  run: () => Promise<T>,
+): Promise<T> {
+  const saved = process.env.GATEHOUSE_TOKEN;
+  process.env.GATEHOUSE_TOKEN = token;
+  try {
+    return await run();
+  } finally {
+    if (saved === undefined) delete process.env.GATEHOUSE_TOKEN;
+    else process.env.GATEHOUSE_TOKEN = saved;
+  }
+}
