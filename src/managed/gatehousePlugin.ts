@@ -16,6 +16,8 @@ import { managedTokensServiceRef } from './managedTokensServiceRef';
 import { createManagedTokensRouter } from './managedTokensRouter';
 import { ManagedTokenStore } from './ManagedTokenStore';
 import { checkRestrictionsHonoured } from './restrictionsSelfCheck';
+import { createTokenOptions } from './tokenOptions';
+import { pluginRequestServiceRef } from '../pluginRequest/pluginRequestServiceRef';
 
 /**
  * The `gatehouse` plugin, at `/api/gatehouse`: the inventory of every
@@ -43,6 +45,8 @@ export const gatehousePlugin = createBackendPlugin({
         managed: managedTokensServiceRef,
         inventory: credentialInventoryServiceRef,
         metrics: metricsServiceRef,
+        instance: coreServices.rootInstanceMetadata,
+        pluginRequest: pluginRequestServiceRef,
       },
       async init(deps) {
         const { managed, inventory } = deps;
@@ -97,6 +101,11 @@ export const gatehousePlugin = createBackendPlugin({
             httpAuth: deps.httpAuth,
             permissions: deps.permissions,
             auditor: deps.auditor,
+            tokenOptions: createTokenOptions({
+              entry: managed.options,
+              instance: deps.instance,
+              pluginRequest: deps.pluginRequest,
+            }),
           }),
         );
       },

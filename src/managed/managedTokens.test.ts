@@ -412,6 +412,35 @@ describe('gatehouse-managed', () => {
     });
   });
 
+  it('tells the new-token form its lifetimes and every plugin with its permissions', async () => {
+    const response = await api('get', '/tokens/options');
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({
+      maxLifetimeMs: 30 * 86_400_000,
+      defaultLifetimeMs: 30 * 86_400_000,
+    });
+    const plugins = Object.fromEntries(
+      response.body.plugins.map(
+        (p: { pluginId: string; permissions: { name: string }[] }) => [
+          p.pluginId,
+          p.permissions.map(x => x.name),
+        ],
+      ),
+    );
+    expect(Object.keys(plugins)).toEqual(
+      expect.arrayContaining(['demo', 'other', 'gatehouse', 'guarded']),
+    );
+    expect(plugins.gatehouse).toEqual([
+      'gatehouse.token.create',
+      'gatehouse.token.read',
+      'gatehouse.token.revoke',
+    ]);
+    // Needs gatehouse.token.create, like creating a token.
+    expect((await api('get', '/tokens/options', GATEHOUSE_ONLY)).status).toBe(
+      200,
+    );
+  });
+
   it('keeps the options it started with when a reload changes them, and says so once', async () => {
     const widened = ACCESS.map(entry =>
       entry.type === 'gatehouse-managed'

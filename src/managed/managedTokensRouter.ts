@@ -37,6 +37,7 @@ import type {
 } from './ManagedTokenStore';
 import type { ManagedTokenTable } from './ManagedTokenTable';
 import { allAccessRestrictionsOf, scopeNotWithin } from './scopeWithin';
+import type { TokenOptions } from './tokenOptions';
 
 /** What the API shows of a token: never the token, never its hash. */
 export function tokenView(record: ManagedTokenRecord, now: number) {
@@ -91,6 +92,8 @@ export async function createManagedTokensRouter(options: {
   httpAuth: HttpAuthService;
   permissions: PermissionsService;
   auditor: AuditorService;
+  /** What the new-token form may offer (GET /tokens/options). */
+  tokenOptions?: () => Promise<TokenOptions>;
   now?: () => number;
 }): Promise<express.Router> {
   const { store, table, entry, httpAuth, permissions, auditor } = options;
@@ -222,6 +225,13 @@ export async function createManagedTokensRouter(options: {
     await authorize(req, managedTokenReadPermission);
     const at = now();
     res.json({ items: (await store.list()).map(r => tokenView(r, at)) });
+  });
+
+  // Before /tokens/:id, which would take 'options' for an id.
+  router.get('/tokens/options', async (req, res) => {
+    await authorize(req, managedTokenCreatePermission);
+    if (!options.tokenOptions) throw new NotFoundError('No token options');
+    res.json(await options.tokenOptions());
   });
 
   router.get('/tokens/:id', async (req, res) => {
