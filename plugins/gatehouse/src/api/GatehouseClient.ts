@@ -4,6 +4,7 @@ import type {
   InventoryFilters,
   IssuedToken,
   NewToken,
+  TokenOptions,
 } from './types';
 
 /** An answer of the backend that is not a success, with its message in words. */
@@ -41,6 +42,10 @@ export class GatehouseClient {
     if (filters.subject) query.set('subject', filters.subject);
     const suffix = query.size ? `?${query}` : '';
     return this.#call('GET', `/inventory${suffix}`);
+  }
+
+  tokenOptions(): Promise<TokenOptions> {
+    return this.#call('GET', '/tokens/options');
   }
 
   createToken(token: NewToken): Promise<IssuedToken> {

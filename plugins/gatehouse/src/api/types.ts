@@ -83,3 +83,14 @@ export interface IssuedToken {
   expiresAt: string;
   accessRestrictions?: AccessRestriction[];
 }
+
+/** What the new-token form may offer: the backend's lifetimes and plugins. */
+export interface TokenOptions {
+  maxLifetimeMs: number;
+  defaultLifetimeMs: number;
+  rotationOverlapMs: number;
+  plugins: Array<{
+    pluginId: string;
+    permissions: Array<{ name: string; action?: string }>;
+  }>;
+}

@@ -10,18 +10,42 @@ import {
   TextField,
   Typography,
 } from '@material-ui/core';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useReadableLabel } from './readableLabel';
-import type { AccessRestriction, IssuedToken, NewToken } from '../api/types';
+import type {
+  AccessRestriction,
+  IssuedToken,
+  NewToken,
+  TokenOptions,
+} from '../api/types';
 import { IssuedTokenPanel } from './IssuedTokenPanel';
 
-const LIFETIMES = [
-  ['1d', '1 day'],
-  ['7d', '7 days'],
-  ['30d', '30 days'],
-  ['90d', '90 days'],
-  ['365d', '1 year'],
-] as const;
+const DAY = 86_400_000;
+const LIFETIME_DAYS = [1, 7, 30, 90, 180, 365];
+
+/** The lifetimes the backend allows: the usual ones up to its maximum, and the maximum. */
+export function lifetimeChoices(
+  maxLifetimeMs?: number,
+  defaultLifetimeMs?: number,
+): Array<[string, string]> {
+  const maxDays = maxLifetimeMs ? Math.floor(maxLifetimeMs / DAY) : 365;
+  const defaultDays = defaultLifetimeMs
+    ? Math.min(Math.floor(defaultLifetimeMs / DAY), maxDays)
+    : undefined;
+  const days = [
+    ...new Set([
+      ...LIFETIME_DAYS.filter(d => d < maxDays),
+      ...(defaultDays ? [defaultDays] : []),
+      maxDays,
+    ]),
+  ]
+    .filter(d => d >= 1)
+    .sort((a, b) => a - b);
+  return days.map(d => [
+    `${d}d`,
+    `${d === 365 ? '1 year' : d === 1 ? '1 day' : `${d} days`}${d === maxDays && maxLifetimeMs ? ' (the maximum)' : ''}`,
+  ]);
+}
 
 const ACTIONS = ['create', 'read', 'update', 'delete'];
 
@@ -73,8 +97,14 @@ export function CreateTokenDialog(props: {
   open: boolean;
   onClose: () => void;
   onCreate: (token: NewToken) => Promise<IssuedToken>;
+  /** The backend's lifetimes and plugins; absent while loading or if it cannot say. */
+  options?: TokenOptions;
   backendBaseUrl: string;
 }) {
+  const lifetimes = lifetimeChoices(
+    props.options?.maxLifetimeMs,
+    props.options?.defaultLifetimeMs,
+  );
   const classes = useReadableLabel();
   const [subject, setSubject] = useState('');
   const [description, setDescription] = useState('');
@@ -83,6 +113,11 @@ export function CreateTokenDialog(props: {
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
   const [issued, setIssued] = useState<IssuedToken>();
+  // The backend's default lifetime, once it is known.
+  const defaultMs = props.options?.defaultLifetimeMs;
+  useEffect(() => {
+    if (defaultMs) setLifetime(`${Math.max(1, Math.floor(defaultMs / DAY))}d`);
+  }, [defaultMs]);
 
   const close = () => {
     setSubject('');
@@ -162,7 +197,7 @@ export function CreateTokenDialog(props: {
                 value={lifetime}
                 onChange={e => setLifetime(e.target.value)}
               >
-                {LIFETIMES.map(([value, words]) => (
+                {lifetimes.map(([value, words]) => (
                   <option key={value} value={value}>
                     {words}
                   </option>
@@ -184,6 +219,46 @@ export function CreateTokenDialog(props: {
               margin="normal"
               helperText="Empty: the token may call every plugin."
             />
+            {!!props.options?.plugins?.length && (
+              <FormControl margin="normal" fullWidth>
+                <InputLabel
+                  shrink
+                  className={classes.label}
+                  htmlFor="gatehouse-new-add-restriction"
+                >
+                  Add a plugin or one of its permissions
+                </InputLabel>
+                <NativeSelect
+                  id="gatehouse-new-add-restriction"
+                  value=""
+                  onChange={e => {
+                    const line = e.target.value;
+                    if (line) {
+                      setRestrictions(text =>
+                        text.trim() ? `${text.trimEnd()}\n${line}` : line,
+                      );
+                    }
+                  }}
+                >
+                  <option value="">choose…</option>
+                  {props.options!.plugins.map(plugin => (
+                    <optgroup key={plugin.pluginId} label={plugin.pluginId}>
+                      <option value={plugin.pluginId}>
+                        {plugin.pluginId}: everything
+                      </option>
+                      {plugin.permissions.map(permission => (
+                        <option
+                          key={permission.name}
+                          value={`${plugin.pluginId}: ${permission.name}`}
+                        >
+                          {plugin.pluginId}: {permission.name}
+                        </option>
+                      ))}
+                    </optgroup>
+                  ))}
+                </NativeSelect>
+              </FormControl>
+            )}
             {error && (
               <Typography color="error" role="alert">
                 {error}

@@ -271,6 +271,72 @@ describe('the Service access page', () => {
     });
   });
 
+  it("offers the backend's lifetimes up to its maximum, and its plugins and permissions", async () => {
+    const backend = fakeBackend((method, url, body) => {
+      if (url.pathname.endsWith('/tokens/options')) {
+        return [
+          200,
+          {
+            maxLifetimeMs: 30 * 86_400_000,
+            defaultLifetimeMs: 7 * 86_400_000,
+            rotationOverlapMs: 3_600_000,
+            plugins: [
+              {
+                pluginId: 'catalog',
+                permissions: [{ name: 'catalog.entity.read', action: 'read' }],
+              },
+              { pluginId: 'techdocs', permissions: [] },
+            ],
+          },
+        ];
+      }
+      if (method === 'POST') {
+        return [
+          201,
+          { id: 'x', token: 'gthm_x', subject: body.subject, expiresAt: '' },
+        ];
+      }
+      return [200, { generatedAt: '', total: 3, items: CREDENTIALS }];
+    });
+    await render(backend);
+    await userEvent.click(
+      await screen.findByRole('button', { name: 'New token' }, SLOW),
+    );
+    const dialog = await screen.findByRole('dialog');
+    const add = await within(dialog).findByLabelText(
+      'Add a plugin or one of its permissions',
+    );
+    const lifetime = within(dialog).getByLabelText(
+      'Lifetime',
+    ) as HTMLSelectElement;
+    expect([...lifetime.options].map(o => o.textContent)).toEqual([
+      '1 day',
+      '7 days',
+      '30 days (the maximum)',
+    ]);
+    expect(lifetime.value).toBe('7d');
+    await userEvent.selectOptions(add, 'catalog: catalog.entity.read');
+    await userEvent.selectOptions(add, 'techdocs');
+    expect(within(dialog).getByLabelText(/Restricted to/)).toHaveValue(
+      'catalog: catalog.entity.read\ntechdocs',
+    );
+    await userEvent.type(within(dialog).getByLabelText(/Subject/), 'bot');
+    await userEvent.type(within(dialog).getByLabelText(/Description/), 'x');
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Create' }),
+    );
+    await within(dialog).findByText('gthm_x');
+    expect(backend.requests.find(r => r.method === 'POST')!.body).toMatchObject(
+      {
+        expiresIn: '7d',
+        accessRestrictions: [
+          { plugin: 'catalog', permission: ['catalog.entity.read'] },
+          { plugin: 'techdocs' },
+        ],
+      },
+    );
+  });
+
   it('revokes a managed token after a confirmation', async () => {
     const backend = fakeBackend(method =>
       method === 'DELETE'

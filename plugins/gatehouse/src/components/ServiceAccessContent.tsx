@@ -41,6 +41,12 @@ export function ServiceAccessContent() {
     [client, filters, read.allowed],
   );
   const baseUrl = useAsync(() => client.baseUrl(), [client]);
+  // Asked when the form opens; without it the form still works (free text,
+  // the usual lifetimes) and the backend refuses what it does not allow.
+  const tokenOptions = useAsync(
+    async () => (creating ? client.tokenOptions() : undefined),
+    [client, creating],
+  );
   // The backend's base URL, for the curl line: discovery gives .../api/gatehouse.
   const backendBaseUrl = (baseUrl.value ?? '').replace(/\/api\/gatehouse$/, '');
 
@@ -126,6 +132,7 @@ export function ServiceAccessContent() {
           inventory.retry();
         }}
         onCreate={token => client.createToken(token)}
+        options={tokenOptions.value}
         backendBaseUrl={backendBaseUrl}
       />
     </Content>
