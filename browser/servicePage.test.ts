@@ -144,8 +144,31 @@ describe('the Service access page in a browser', () => {
     await dialog
       .getByLabel(/Description/)
       .fill('reads the catalog in the browser test');
-    await dialog.getByLabel('Lifetime').selectOption('7d');
-    await dialog.getByLabel(/Restricted to/).fill('catalog (read)');
+    // Lifetimes up to the dev backend's maxLifetime (30d), no further.
+    const lifetime = dialog.getByLabel('Lifetime');
+    await lifetime.locator('option', { hasText: '(the maximum)' }).waitFor({
+      state: 'attached',
+    });
+    assert.deepEqual(await lifetime.locator('option').allInnerTexts(), [
+      '1 day',
+      '7 days',
+      '30 days (the maximum)',
+    ]);
+    await lifetime.selectOption('7d');
+    // The restriction from the picker of the backend's plugins, which lists
+    // the catalog's own permissions from its metadata endpoint.
+    const choice = dialog.getByLabel('A plugin or one of its permissions');
+    assert.ok(
+      (await choice.locator('option').allInnerTexts()).includes(
+        'catalog: catalog.entity.read (read)',
+      ),
+    );
+    await choice.selectOption({ label: 'catalog: read actions only' });
+    await dialog.getByRole('button', { name: 'Add', exact: true }).click();
+    assert.equal(
+      await dialog.getByLabel(/Restricted to/).inputValue(),
+      'catalog (read)',
+    );
     await shot('new-token-form');
     violations.push(...(await seriousViolations()));
     await dialog.getByRole('button', { name: 'Create' }).click();

@@ -18,6 +18,7 @@ import {
 
 const ADMIN = 'gth_managed-test-admin-0123456789abcdefgh';
 const GATEHOUSE_ONLY = 'gth_managed-test-gatehouse-only-01234567';
+const READ_ONLY = 'gth_managed-test-read-only-0123456789abc';
 
 const ACCESS = [
   {
@@ -37,6 +38,13 @@ const ACCESS = [
     ],
   },
   { type: 'gatehouse-managed', options: { maxLifetime: '30d' } },
+  {
+    type: 'gatehouse-static',
+    options: { subject: 'reviewer', token: READ_ONLY },
+    accessRestrictions: [
+      { plugin: 'gatehouse', permission: ['gatehouse.token.read'] },
+    ],
+  },
 ];
 
 /**
@@ -435,10 +443,15 @@ describe('gatehouse-managed', () => {
       'gatehouse.token.read',
       'gatehouse.token.revoke',
     ]);
+    // A plugin that registers no permissions is offered as a whole.
+    expect(plugins.demo).toEqual([]);
     // Needs gatehouse.token.create, like creating a token.
     expect((await api('get', '/tokens/options', GATEHOUSE_ONLY)).status).toBe(
       200,
     );
+    const reviewer = await api('get', '/tokens/options', READ_ONLY);
+    expect(reviewer.status).toBe(403);
+    expect(reviewer.body.error.message).toMatch(/gatehouse\.token\.create/);
   });
 
   it('keeps the options it started with when a reload changes them, and says so once', async () => {

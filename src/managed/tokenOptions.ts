@@ -65,6 +65,7 @@ async function permissionsOf(
 ): Promise<OfferedPermission[]> {
   try {
     const response = await pluginRequest.fetch(pluginId, METADATA_PATH);
+    if (!response.ok) return [];
     const body = (await response.json()) as {
       permissions?: Array<{
         name?: unknown;

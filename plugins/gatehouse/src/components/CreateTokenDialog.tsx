@@ -19,6 +19,7 @@ import type {
   TokenOptions,
 } from '../api/types';
 import { IssuedTokenPanel } from './IssuedTokenPanel';
+import { RestrictionPicker } from './RestrictionPicker';
 
 const DAY = 86_400_000;
 const LIFETIME_DAYS = [1, 7, 30, 90, 180, 365];
@@ -220,44 +221,14 @@ export function CreateTokenDialog(props: {
               helperText="Empty: the token may call every plugin."
             />
             {!!props.options?.plugins?.length && (
-              <FormControl margin="normal" fullWidth>
-                <InputLabel
-                  shrink
-                  className={classes.label}
-                  htmlFor="gatehouse-new-add-restriction"
-                >
-                  Add a plugin or one of its permissions
-                </InputLabel>
-                <NativeSelect
-                  id="gatehouse-new-add-restriction"
-                  value=""
-                  onChange={e => {
-                    const line = e.target.value;
-                    if (line) {
-                      setRestrictions(text =>
-                        text.trim() ? `${text.trimEnd()}\n${line}` : line,
-                      );
-                    }
-                  }}
-                >
-                  <option value="">choose…</option>
-                  {props.options!.plugins.map(plugin => (
-                    <optgroup key={plugin.pluginId} label={plugin.pluginId}>
-                      <option value={plugin.pluginId}>
-                        {plugin.pluginId}: everything
-                      </option>
-                      {plugin.permissions.map(permission => (
-                        <option
-                          key={permission.name}
-                          value={`${plugin.pluginId}: ${permission.name}`}
-                        >
-                          {plugin.pluginId}: {permission.name}
-                        </option>
-                      ))}
-                    </optgroup>
-                  ))}
-                </NativeSelect>
-              </FormControl>
+              <RestrictionPicker
+                plugins={props.options.plugins}
+                onAdd={line =>
+                  setRestrictions(text =>
+                    text.trim() ? `${text.trimEnd()}\n${line}` : line,
+                  )
+                }
+              />
             )}
             {error && (
               <Typography color="error" role="alert">

@@ -3,87 +3,8 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { SWRConfig } from 'swr';
-import type { Credential } from '../api/types';
 import { ServiceAccessContent } from './ServiceAccessContent';
-
-const BASE = 'http://example.com/api/gatehouse';
-
-const CREDENTIALS: Credential[] = [
-  {
-    id: 'gatehouse-static:3f9a61c2',
-    source: 'gatehouse-static',
-    builtIn: false,
-    subject: 'ci-pipeline',
-    fingerprint: '3f9a61c2',
-    definedAt: 'backend.auth.externalAccess[0].options.tokens[0]',
-    stored: 'hash',
-    expiresAt: '2027-02-25T00:00:00.000Z',
-    status: 'active',
-    accessRestrictions: [
-      {
-        plugin: 'catalog',
-        permission: ['catalog.entity.read'],
-        permissionAttribute: { action: ['read'] },
-      },
-    ],
-    usage: {
-      lastUsedAt: '2026-11-28T09:41:00.000Z',
-      lastUsedBy: 'catalog',
-      uses24h: 12,
-      uses30d: 340,
-    },
-  },
-  {
-    id: 'gatehouse-managed:7b1c',
-    source: 'gatehouse-managed',
-    builtIn: false,
-    subject: 'deploy-bot',
-    description: 'deploys the docs site',
-    fingerprint: 'c41d0b9e',
-    definedAt: 'database',
-    createdBy: 'user:default/alice',
-    createdAt: '2026-11-01T10:00:00.000Z',
-    expiresAt: '2026-12-05T10:00:00.000Z',
-    status: 'expiring',
-    accessRestrictions: null,
-    usage: { uses24h: 0, uses30d: 0 },
-  },
-  {
-    id: 'static:5e8812aa',
-    source: 'static',
-    builtIn: true,
-    subject: 'legacy',
-    fingerprint: '5e8812aa',
-    definedAt: 'backend.auth.externalAccess[3].options.token',
-    status: 'active',
-    accessRestrictions: null,
-    usage: null,
-  },
-];
-
-/** The backend's API as the page sees it: answers per method and path, and every request made. */
-function fakeBackend(
-  answer: (method: string, url: URL, body: any) => [number, unknown] = () => [
-    200,
-    { generatedAt: '', total: CREDENTIALS.length, items: CREDENTIALS },
-  ],
-) {
-  const requests: Array<{ method: string; url: URL; body: any }> = [];
-  const fetch = jest.fn(
-    async (input: RequestInfo | URL, init?: RequestInit) => {
-      const url = new URL(String(input));
-      const method = init?.method ?? 'GET';
-      const body = init?.body ? JSON.parse(String(init.body)) : undefined;
-      requests.push({ method, url, body });
-      const [status, json] = answer(method, url, body);
-      return new Response(JSON.stringify(json), {
-        status,
-        headers: { 'content-type': 'application/json' },
-      });
-    },
-  );
-  return { fetch, requests };
-}
+import { BASE, CREDENTIALS, fakeBackend } from '../testing/fakeBackend';
 
 async function render(
   backend: ReturnType<typeof fakeBackend>,
@@ -303,9 +224,21 @@ describe('the Service access page', () => {
       await screen.findByRole('button', { name: 'New token' }, SLOW),
     );
     const dialog = await screen.findByRole('dialog');
-    const add = await within(dialog).findByLabelText(
-      'Add a plugin or one of its permissions',
+    const choice = await within(dialog).findByLabelText(
+      'A plugin or one of its permissions',
     );
+    const add = within(dialog).getByRole('button', { name: 'Add' });
+    expect(add).toBeDisabled();
+    expect(
+      [...(choice as HTMLSelectElement).options].map(o => o.textContent),
+    ).toEqual([
+      'choose…',
+      'catalog: everything',
+      'catalog: read actions only',
+      'catalog: catalog.entity.read (read)',
+      'techdocs: everything',
+      'techdocs: read actions only',
+    ]);
     const lifetime = within(dialog).getByLabelText(
       'Lifetime',
     ) as HTMLSelectElement;
@@ -315,10 +248,19 @@ describe('the Service access page', () => {
       '30 days (the maximum)',
     ]);
     expect(lifetime.value).toBe('7d');
-    await userEvent.selectOptions(add, 'catalog: catalog.entity.read');
-    await userEvent.selectOptions(add, 'techdocs');
+    // Choosing adds nothing until Add: arrowing through a select changes it.
+    await userEvent.selectOptions(choice, 'catalog: everything');
+    expect(within(dialog).getByLabelText(/Restricted to/)).toHaveValue('');
+    await userEvent.selectOptions(
+      choice,
+      'catalog: catalog.entity.read (read)',
+    );
+    await userEvent.click(add);
+    await userEvent.selectOptions(choice, 'techdocs: read actions only');
+    await userEvent.click(add);
+    expect(add).toBeDisabled();
     expect(within(dialog).getByLabelText(/Restricted to/)).toHaveValue(
-      'catalog: catalog.entity.read\ntechdocs',
+      'catalog: catalog.entity.read\ntechdocs (read)',
     );
     await userEvent.type(within(dialog).getByLabelText(/Subject/), 'bot');
     await userEvent.type(within(dialog).getByLabelText(/Description/), 'x');
@@ -331,7 +273,7 @@ describe('the Service access page', () => {
         expiresIn: '7d',
         accessRestrictions: [
           { plugin: 'catalog', permission: ['catalog.entity.read'] },
-          { plugin: 'techdocs' },
+          { plugin: 'techdocs', permissionAttribute: { action: ['read'] } },
         ],
       },
     );

@@ -1,0 +1,75 @@
+import {
+  Box,
+  Button,
+  FormControl,
+  InputLabel,
+  NativeSelect,
+} from '@material-ui/core';
+import { useState } from 'react';
+import { useReadableLabel } from './readableLabel';
+import type { TokenOptions } from '../api/types';
+
+/**
+ * Builds restriction lines from the plugins the backend has: a plugin as a
+ * whole, its read actions only, or one of its permissions. A choice is added
+ * with a button, not on change: arrowing through a closed select changes its
+ * value, and a keyboard user would add every line passed on the way.
+ */
+export function RestrictionPicker(props: {
+  plugins: TokenOptions['plugins'];
+  onAdd: (line: string) => void;
+}) {
+  const classes = useReadableLabel();
+  const [choice, setChoice] = useState('');
+  return (
+    <Box display="flex" alignItems="flex-end" style={{ gap: 8 }}>
+      <FormControl margin="normal" fullWidth>
+        <InputLabel
+          shrink
+          className={classes.label}
+          htmlFor="gatehouse-new-restriction-choice"
+        >
+          A plugin or one of its permissions
+        </InputLabel>
+        <NativeSelect
+          id="gatehouse-new-restriction-choice"
+          value={choice}
+          onChange={e => setChoice(e.target.value)}
+        >
+          <option value="">choose…</option>
+          {props.plugins.map(plugin => (
+            <optgroup key={plugin.pluginId} label={plugin.pluginId}>
+              <option value={plugin.pluginId}>
+                {plugin.pluginId}: everything
+              </option>
+              <option value={`${plugin.pluginId} (read)`}>
+                {plugin.pluginId}: read actions only
+              </option>
+              {plugin.permissions.map(permission => (
+                <option
+                  key={permission.name}
+                  value={`${plugin.pluginId}: ${permission.name}`}
+                >
+                  {plugin.pluginId}: {permission.name}
+                  {permission.action ? ` (${permission.action})` : ''}
+                </option>
+              ))}
+            </optgroup>
+          ))}
+        </NativeSelect>
+      </FormControl>
+      <Box mb={1}>
+        <Button
+          variant="outlined"
+          disabled={!choice}
+          onClick={() => {
+            props.onAdd(choice);
+            setChoice('');
+          }}
+        >
+          Add
+        </Button>
+      </Box>
+    </Box>
+  );
+}

@@ -1,0 +1,71 @@
+import { FlatRoutes } from '@backstage/core-app-api';
+import { discoveryApiRef, fetchApiRef } from '@backstage/core-plugin-api';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { permissionApiRef } from '@backstage/plugin-permission-react';
+import {
+  MockFetchApi,
+  TestApiProvider,
+  mockApis,
+  renderInTestApp,
+} from '@backstage/test-utils';
+import { screen, within } from '@testing-library/react';
+import { Route } from 'react-router-dom';
+import { SWRConfig } from 'swr';
+import { GatehousePage } from './legacy';
+import { BASE, fakeBackend } from './testing/fakeBackend';
+
+/**
+ * The legacy export in a legacy app: @backstage/test-utils' app is the
+ * legacy frontend system's (core-app-api's createApp), where the page is a
+ * routable extension loaded lazily and mounted on its route by FlatRoutes.
+ */
+describe('GatehousePage in a legacy app', () => {
+  it('mounts on its route with its own header and shows the inventory', async () => {
+    const backend = fakeBackend();
+    await renderInTestApp(
+      <TestApiProvider
+        apis={[
+          [
+            fetchApiRef,
+            new MockFetchApi({ baseImplementation: backend.fetch as any }),
+          ],
+          [discoveryApiRef, mockApis.discovery()],
+          [
+            permissionApiRef,
+            mockApis.permission({
+              authorize: request =>
+                request.permission.name === 'gatehouse.token.revoke'
+                  ? AuthorizeResult.DENY
+                  : AuthorizeResult.ALLOW,
+            }),
+          ],
+        ]}
+      >
+        <SWRConfig value={{ provider: () => new Map() }}>
+          {/* As an app made by the legacy create-app mounts it (App.tsx). */}
+          <FlatRoutes>
+            <Route path="/gatehouse" element={<GatehousePage />} />
+          </FlatRoutes>
+        </SWRConfig>
+      </TestApiProvider>,
+      { routeEntries: ['/gatehouse'] },
+    );
+    expect(
+      await screen.findByRole(
+        'heading',
+        { name: 'Service access', level: 1 },
+        { timeout: 10_000 },
+      ),
+    ).toBeInTheDocument();
+    const row = (
+      await screen.findByText('ci-pipeline', undefined, { timeout: 10_000 })
+    ).closest('tr')!;
+    expect(within(row).getByText('active')).toBeInTheDocument();
+    expect(backend.requests[0].url.href).toBe(`${BASE}/inventory`);
+    // The permissions come from the legacy app's permission API too.
+    expect(
+      await screen.findByRole('button', { name: 'New token' }),
+    ).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: /Revoke/ })).toBeNull();
+  });
+});

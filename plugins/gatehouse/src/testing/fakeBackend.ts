@@ -1,0 +1,82 @@
+import type { Credential } from '../api/types';
+
+/** Test fixtures shared by the new system's and the legacy page's tests. */
+
+export const BASE = 'http://example.com/api/gatehouse';
+
+export const CREDENTIALS: Credential[] = [
+  {
+    id: 'gatehouse-static:3f9a61c2',
+    source: 'gatehouse-static',
+    builtIn: false,
+    subject: 'ci-pipeline',
+    fingerprint: '3f9a61c2',
+    definedAt: 'backend.auth.externalAccess[0].options.tokens[0]',
+    stored: 'hash',
+    expiresAt: '2027-02-25T00:00:00.000Z',
+    status: 'active',
+    accessRestrictions: [
+      {
+        plugin: 'catalog',
+        permission: ['catalog.entity.read'],
+        permissionAttribute: { action: ['read'] },
+      },
+    ],
+    usage: {
+      lastUsedAt: '2026-11-28T09:41:00.000Z',
+      lastUsedBy: 'catalog',
+      uses24h: 12,
+      uses30d: 340,
+    },
+  },
+  {
+    id: 'gatehouse-managed:7b1c',
+    source: 'gatehouse-managed',
+    builtIn: false,
+    subject: 'deploy-bot',
+    description: 'deploys the docs site',
+    fingerprint: 'c41d0b9e',
+    definedAt: 'database',
+    createdBy: 'user:default/alice',
+    createdAt: '2026-11-01T10:00:00.000Z',
+    expiresAt: '2026-12-05T10:00:00.000Z',
+    status: 'expiring',
+    accessRestrictions: null,
+    usage: { uses24h: 0, uses30d: 0 },
+  },
+  {
+    id: 'static:5e8812aa',
+    source: 'static',
+    builtIn: true,
+    subject: 'legacy',
+    fingerprint: '5e8812aa',
+    definedAt: 'backend.auth.externalAccess[3].options.token',
+    status: 'active',
+    accessRestrictions: null,
+    usage: null,
+  },
+];
+
+/** The backend's API as the page sees it: answers per method and path, and every request made. */
+export function fakeBackend(
+  answer: (method: string, url: URL, body: any) => [number, unknown] = () => [
+    200,
+    { generatedAt: '', total: CREDENTIALS.length, items: CREDENTIALS },
+  ],
+) {
+  const requests: Array<{ method: string; url: URL; body: any }> = [];
+  const fetch = jest.fn(
+    async (input: RequestInfo | URL, init?: RequestInit) => {
+      const url = new URL(String(input));
+      const method = init?.method ?? 'GET';
+      const body = init?.body ? JSON.parse(String(init.body)) : undefined;
+      requests.push({ method, url, body });
+      const [status, json] = answer(method, url, body);
+      return new Response(JSON.stringify(json), {
+        status,
+        headers: { 'content-type': 'application/json' },
+      });
+    },
+  );
+  return { fetch, requests };
+}
