@@ -7,6 +7,8 @@ import {
   NativeSelect,
   TextField,
 } from '@material-ui/core';
+import { useState } from 'react';
+import useDebounce from 'react-use/esm/useDebounce';
 import { useReadableLabel } from './readableLabel';
 import type { CredentialSource, InventoryFilters } from '../api/types';
 import { sourceText } from './restrictionsText';
@@ -26,6 +28,17 @@ export function InventoryFilterBar(props: {
 }) {
   const { filters, onChange } = props;
   const classes = useReadableLabel();
+  // The subject is asked for once typing pauses, not at every key.
+  const [subject, setSubject] = useState(filters.subject ?? '');
+  useDebounce(
+    () => {
+      if ((filters.subject ?? '') !== subject) {
+        onChange({ ...filters, subject: subject || undefined });
+      }
+    },
+    300,
+    [subject],
+  );
   const toggle = (key: 'unusedFor' | 'expiringWithin', value: string) =>
     onChange({ ...filters, [key]: filters[key] ? undefined : value });
   return (
@@ -103,10 +116,8 @@ export function InventoryFilterBar(props: {
           InputLabelProps={{ className: classes.label }}
           id="gatehouse-subject-filter"
           label="Subject (* for any text)"
-          value={filters.subject ?? ''}
-          onChange={event =>
-            onChange({ ...filters, subject: event.target.value || undefined })
-          }
+          value={subject}
+          onChange={event => setSubject(event.target.value)}
         />
       </Grid>
     </Grid>

@@ -59,11 +59,19 @@ const columns = (
  */
 export function InventoryTable(props: {
   credentials: Credential[];
+  /** How many match, when the backend sent only the first of them. */
+  total?: number;
   onSelect: (credential: Credential) => void;
 }) {
+  const shown = props.credentials.length;
+  const more = props.total !== undefined && props.total > shown;
   return (
     <Table<Credential>
-      title={`Credentials (${props.credentials.length})`}
+      title={
+        more
+          ? `Credentials (the first ${shown} of ${props.total}: narrow them with the filters)`
+          : `Credentials (${shown})`
+      }
       columns={columns(props.onSelect)}
       data={props.credentials}
       options={{

@@ -58,7 +58,24 @@ describe('the Service access page', () => {
       within(legacy).getByText('built-in static token'),
     ).toBeInTheDocument();
     expect(within(legacy).getByText('not recorded')).toBeInTheDocument();
+    expect(screen.getByText('Credentials (3)')).toBeInTheDocument();
     expect(backend.requests[0].url.href).toBe(`${BASE}/inventory`);
+  });
+
+  it('says when the backend sent only the first of more credentials', async () => {
+    await render(
+      fakeBackend(() => [
+        200,
+        { generatedAt: '', total: 12_345, items: CREDENTIALS },
+      ]),
+    );
+    expect(
+      await screen.findByText(
+        'Credentials (the first 3 of 12345: narrow them with the filters)',
+        undefined,
+        SLOW,
+      ),
+    ).toBeInTheDocument();
   });
 
   it('asks the backend the review questions through its filters', async () => {
@@ -77,6 +94,16 @@ describe('the Service access page', () => {
         '?unusedFor=30d&expiringWithin=14d&unrestricted=true&source=gatehouse-managed',
       ),
     );
+    // The subject is asked for once typing pauses, not for every key.
+    await userEvent.type(screen.getByLabelText(/^Subject/), 'ci-*');
+    await waitFor(() =>
+      expect(backend.requests.at(-1)!.url.searchParams.get('subject')).toBe(
+        'ci-*',
+      ),
+    );
+    expect(
+      backend.requests.filter(r => r.url.searchParams.has('subject')),
+    ).toHaveLength(1);
   });
 
   it('shows a plain "not allowed" panel, and asks nothing, without gatehouse.token.read', async () => {
@@ -277,6 +304,50 @@ describe('the Service access page', () => {
         ],
       },
     );
+  });
+
+  it('rotates a managed token after a confirmation and shows the new one once', async () => {
+    const backend = fakeBackend((method, url) =>
+      method === 'POST' && url.pathname.endsWith('/rotate')
+        ? [
+            201,
+            {
+              id: 'new-id',
+              token: 'gthm_rotated',
+              fingerprint: 'bbbb2222',
+              subject: 'deploy-bot',
+              expiresAt: '2026-12-28T00:00:00.000Z',
+              previous: { expiresAt: '2026-11-28T13:00:00.000Z' },
+            },
+          ]
+        : [200, { generatedAt: '', total: 3, items: CREDENTIALS }],
+    );
+    await render(backend);
+    await userEvent.click(
+      await screen.findByRole(
+        'button',
+        { name: 'Details of deploy-bot' },
+        SLOW,
+      ),
+    );
+    const dialog = await screen.findByRole('dialog');
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Rotate…' }),
+    );
+    expect(
+      within(dialog).getByText(/keeps working for the overlap/),
+    ).toBeInTheDocument();
+    expect(backend.requests.some(r => r.method === 'POST')).toBe(false);
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Rotate' }),
+    );
+    expect(await within(dialog).findByText('gthm_rotated')).toBeInTheDocument();
+    expect(within(dialog).getByText(/shown only once/)).toBeInTheDocument();
+    expect(backend.requests.find(r => r.method === 'POST')?.url.pathname).toBe(
+      '/api/gatehouse/tokens/7b1c/rotate',
+    );
+    // Neither button again for the token just shown.
+    expect(within(dialog).queryByRole('button', { name: /Rotate/ })).toBeNull();
   });
 
   it('revokes a managed token after a confirmation', async () => {

@@ -113,6 +113,7 @@ export function ServiceAccessContent() {
       ) : (
         <InventoryTable
           credentials={inventory.value?.items ?? []}
+          total={inventory.value?.total}
           onSelect={setSelected}
         />
       )}
