@@ -13,6 +13,8 @@ module.exports = tseslint.config(
       '.gatehouse-test-build*/',
       // The frontend plugin is its own package, linted and tested with its own tools.
       'plugins/',
+      // An app's source, built with backstage-cli by browser/createApp.test.ts.
+      'browser/create-app/',
     ],
   },
   ...tseslint.configs.recommended,

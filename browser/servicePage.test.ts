@@ -15,35 +15,20 @@
  */
 import { AxeBuilder } from '@axe-core/playwright';
 import assert from 'node:assert/strict';
-import { ChildProcess, spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { copyFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Browser, chromium, Page } from 'playwright-core';
-import { READY_MARKER } from '../dev/examples';
-import { freePort } from '../src/testing/freePort';
-
-const ROOT = resolve(__dirname, '..');
-const ARTIFACTS = resolve(
-  process.env.GATEHOUSE_BROWSER_ARTIFACTS ?? join(ROOT, 'browser-artifacts'),
-);
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-/** The issue's flags for this network-less machine, and no sandbox as root. */
-const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-dev-shm-usage',
-];
-const STEP_TIMEOUT = 60_000;
+import type { Browser, Page } from 'playwright-core';
+import {
+  ARTIFACTS,
+  DevStack,
+  launchChromium,
+  ROOT,
+  startDevStack,
+} from './devStack';
 
 describe('the Service access page in a browser', () => {
-  let server: ChildProcess;
-  let output = '';
+  let stack: DevStack;
   let backendUrl: string;
   let appUrl: string;
   let browser: Browser;
@@ -77,54 +62,17 @@ describe('the Service access page in a browser', () => {
     }).then(r => r.status);
 
   before(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    const [port, idpPort, appPort] = [
-      await freePort(),
-      await freePort(),
-      await freePort(),
-    ];
-    backendUrl = `http://localhost:${port}`;
-    server = spawn(process.execPath, ['--import', 'tsx', 'dev/index.ts'], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        GATEHOUSE_DEV_PORT: String(port),
-        GATEHOUSE_DEV_IDP_PORT: String(idpPort),
-        GATEHOUSE_DEV_APP_PORT: String(appPort),
-        GATEHOUSE_TOKENS_FILE: join(ARTIFACTS, 'tokens.yaml'),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    stack = await startDevStack({
+      devApp: true,
+      tokensFile: join(ARTIFACTS, 'tokens.yaml'),
     });
-    process.once('exit', () => server.kill('SIGKILL'));
-    server.stdout!.setEncoding('utf8').on('data', c => (output += c));
-    server.stderr!.setEncoding('utf8').on('data', c => (output += c));
-    const deadline = Date.now() + 240_000;
-    while (!output.includes(READY_MARKER)) {
-      if (server.exitCode !== null || Date.now() > deadline) {
-        throw new Error(`npm start did not get ready:\n${output.slice(-4000)}`);
-      }
-      await new Promise(done => setTimeout(done, 250));
-    }
-    // The banner prints the page's URL.
-    appUrl = /^(http:\/\/localhost:\d+)\/gatehouse$/m.exec(output)![1];
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: CHROMIUM_FLAGS,
-    });
-    // axe needs a page of an explicit context.
-    page = await (
-      await browser.newContext({ viewport: { width: 1400, height: 900 } })
-    ).newPage();
-    page.setDefaultTimeout(STEP_TIMEOUT);
+    ({ backendUrl, appUrl } = stack);
+    ({ browser, page } = await launchChromium());
   });
 
   after(async () => {
     await browser?.close();
-    if (server && server.exitCode === null) {
-      const exited = new Promise(done => server.once('exit', done));
-      server.kill('SIGTERM');
-      await exited;
-    }
+    await stack?.stop();
   });
 
   it('signs in as a guest and shows the inventory', async () => {
