@@ -37,6 +37,14 @@ async function render(
 
 const SLOW = { timeout: 10_000 };
 
+/** The details dialog of a credential, from its row's button. */
+async function openDetails(subject: string) {
+  await userEvent.click(
+    await screen.findByRole('button', { name: `Details of ${subject}` }, SLOW),
+  );
+  return screen.findByRole('dialog');
+}
+
 describe('the Service access page', () => {
   it('lists every credential with its source, restrictions, status and last use in words', async () => {
     const backend = fakeBackend();
@@ -323,14 +331,7 @@ describe('the Service access page', () => {
         : [200, { generatedAt: '', total: 3, items: CREDENTIALS }],
     );
     await render(backend);
-    await userEvent.click(
-      await screen.findByRole(
-        'button',
-        { name: 'Details of deploy-bot' },
-        SLOW,
-      ),
-    );
-    const dialog = await screen.findByRole('dialog');
+    const dialog = await openDetails('deploy-bot');
     await userEvent.click(
       within(dialog).getByRole('button', { name: 'Rotate…' }),
     );
@@ -357,14 +358,7 @@ describe('the Service access page', () => {
         : [200, { generatedAt: '', total: 3, items: CREDENTIALS }],
     );
     await render(backend);
-    await userEvent.click(
-      await screen.findByRole(
-        'button',
-        { name: 'Details of deploy-bot' },
-        SLOW,
-      ),
-    );
-    const dialog = await screen.findByRole('dialog');
+    const dialog = await openDetails('deploy-bot');
     await userEvent.click(
       within(dialog).getByRole('button', { name: 'Revoke…' }),
     );
