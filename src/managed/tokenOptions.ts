@@ -18,6 +18,7 @@ export interface TokenOptions {
 
 const CACHE_MS = 60_000;
 const METADATA_PATH = '/.well-known/backstage/permissions/metadata';
+const METADATA_TIMEOUT_MS = 5_000;
 
 /**
  * The plugins of this backend (rootInstanceMetadata) and, for each, the
@@ -32,7 +33,9 @@ export function createTokenOptions(deps: {
   instance: RootInstanceMetadataService;
   pluginRequest: PluginRequestService;
   now?: () => number;
+  metadataTimeoutMs?: number;
 }): () => Promise<TokenOptions> {
+  const timeoutMs = deps.metadataTimeoutMs ?? METADATA_TIMEOUT_MS;
   const now = deps.now ?? Date.now;
   let cached: { at: number; value: Promise<TokenOptions> } | undefined;
   const load = async (): Promise<TokenOptions> => {
@@ -40,7 +43,11 @@ export function createTokenOptions(deps: {
     const plugins = await Promise.all(
       installed.map(async ({ pluginId }) => ({
         pluginId,
-        permissions: await permissionsOf(deps.pluginRequest, pluginId),
+        permissions: await permissionsOf(
+          deps.pluginRequest,
+          pluginId,
+          timeoutMs,
+        ),
       })),
     );
     return {
@@ -62,10 +69,13 @@ export function createTokenOptions(deps: {
 async function permissionsOf(
   pluginRequest: PluginRequestService,
   pluginId: string,
+  timeoutMs: number,
 ): Promise<OfferedPermission[]> {
   try {
-    const response = await pluginRequest.fetch(pluginId, METADATA_PATH);
-    if (!response.ok) return [];
+    // A plugin that does not answer costs the form its permissions, not a hang.
+    const response = await pluginRequest.fetch(pluginId, METADATA_PATH, {
+      init: { signal: AbortSignal.timeout(timeoutMs) },
+    });
     const body = (await response.json()) as {
       permissions?: Array<{
         name?: unknown;
