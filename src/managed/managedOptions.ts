@@ -24,9 +24,14 @@ export const MANAGED_DEFAULTS = {
   rotationOverlapMs: 60 * 60_000,
 };
 
+// A lifetime of zero would refuse every token the entry exists to issue.
+const lifetimeSchema = durationSchema.refine(ms => ms >= 60_000, {
+  message: 'must be at least 1 minute (e.g. 30d, 12h)',
+});
+
 const optionsSchema = z.strictObject({
-  maxLifetime: durationSchema.optional(),
-  defaultLifetime: durationSchema.optional(),
+  maxLifetime: lifetimeSchema.optional(),
+  defaultLifetime: lifetimeSchema.optional(),
   rotationOverlap: durationSchema.optional(),
   syncInterval: durationSchema.optional(),
   maxStale: durationSchema.optional(),

@@ -2,6 +2,7 @@ import { InputError } from '@backstage/errors';
 import { z } from 'zod';
 import { describeIssues } from '../lib/configIssues';
 import { durationSchema } from '../lib/durationSchema';
+import { durationText } from '../lib/durationText';
 import {
   isSafeSubjectText,
   reservedSubjectPrefix,
@@ -93,7 +94,7 @@ export function parseCreateRequest(
   }
   if (expiresAt - now > options.maxLifetimeMs) {
     throw new InputError(
-      `Invalid request: ${request.expiresAt !== undefined ? 'expiresAt' : 'expiresIn'}: the lifetime may be at most ${Math.round(options.maxLifetimeMs / 86_400_000)} days (maxLifetime of the gatehouse-managed entry)`,
+      `Invalid request: ${request.expiresAt !== undefined ? 'expiresAt' : 'expiresIn'}: the lifetime may be at most ${durationText(options.maxLifetimeMs)} (maxLifetime of the gatehouse-managed entry)`,
     );
   }
   const plugins = request.accessRestrictions?.map(r => r.plugin) ?? [];

@@ -493,6 +493,21 @@ describe('gatehouse-managed', () => {
 });
 
 describe('gatehouse-managed start-up checks', () => {
+  it('refuses a lifetime too short to issue any token', async () => {
+    expect(
+      await startupErrorOf([
+        {
+          type: 'gatehouse-managed',
+          options: { maxLifetime: '0s', defaultLifetime: '30s' },
+        },
+      ]),
+    ).toMatchInlineSnapshot(`
+     "Invalid backend.auth.externalAccess configuration:
+       - backend.auth.externalAccess[0].options.maxLifetime: must be at least 1 minute (e.g. 30d, 12h)
+       - backend.auth.externalAccess[0].options.defaultLifetime: must be at least 1 minute (e.g. 30d, 12h)"
+    `);
+  });
+
   it('refuses entry-level restrictions, a second entry and unknown options', async () => {
     expect(
       await startupErrorOf([

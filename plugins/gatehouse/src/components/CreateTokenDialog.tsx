@@ -20,33 +20,7 @@ import type {
 } from '../api/types';
 import { IssuedTokenPanel } from './IssuedTokenPanel';
 import { RestrictionPicker } from './RestrictionPicker';
-
-const DAY = 86_400_000;
-const LIFETIME_DAYS = [1, 7, 30, 90, 180, 365];
-
-/** The lifetimes the backend allows: the usual ones up to its maximum, and the maximum. */
-export function lifetimeChoices(
-  maxLifetimeMs?: number,
-  defaultLifetimeMs?: number,
-): Array<[string, string]> {
-  const maxDays = maxLifetimeMs ? Math.floor(maxLifetimeMs / DAY) : 365;
-  const defaultDays = defaultLifetimeMs
-    ? Math.min(Math.floor(defaultLifetimeMs / DAY), maxDays)
-    : undefined;
-  const days = [
-    ...new Set([
-      ...LIFETIME_DAYS.filter(d => d < maxDays),
-      ...(defaultDays ? [defaultDays] : []),
-      maxDays,
-    ]),
-  ]
-    .filter(d => d >= 1)
-    .sort((a, b) => a - b);
-  return days.map(d => [
-    `${d}d`,
-    `${d === 365 ? '1 year' : d === 1 ? '1 day' : `${d} days`}${d === maxDays && maxLifetimeMs ? ' (the maximum)' : ''}`,
-  ]);
-}
+import { lifetimeChoices, lifetimeValue } from './lifetimes';
 
 const ACTIONS = ['create', 'read', 'update', 'delete'];
 
@@ -117,7 +91,7 @@ export function CreateTokenDialog(props: {
   // The backend's default lifetime, once it is known.
   const defaultMs = props.options?.defaultLifetimeMs;
   useEffect(() => {
-    if (defaultMs) setLifetime(`${Math.max(1, Math.floor(defaultMs / DAY))}d`);
+    if (defaultMs) setLifetime(lifetimeValue(defaultMs));
   }, [defaultMs]);
 
   const close = () => {

@@ -1,0 +1,46 @@
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const USUAL_DAYS = [1, 7, 30, 90, 180, 365].map(d => d * DAY);
+// When the backend allows less than a day, the usual lifetimes are hours.
+const USUAL_HOURS = [1, 8].map(h => h * HOUR);
+
+/** A lifetime as the backend reads it (`expiresIn`), exactly: "30d", "12h", "90m". */
+export function lifetimeValue(ms: number): string {
+  if (ms % DAY === 0) return `${ms / DAY}d`;
+  if (ms % HOUR === 0) return `${ms / HOUR}h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  return `${Math.ceil(ms / 1000)}s`;
+}
+
+/** A lifetime in words: "1 year", "30 days", "1 day", "12 hours". */
+export function lifetimeWords(ms: number): string {
+  if (ms === 365 * DAY) return '1 year';
+  const [n, unit] = /^(\d+)([dhms])$/.exec(lifetimeValue(ms))!.slice(1);
+  const name = { d: 'day', h: 'hour', m: 'minute', s: 'second' }[unit]!;
+  return `${n} ${name}${n === '1' ? '' : 's'}`;
+}
+
+/**
+ * The lifetimes the form offers: the usual ones below the backend's maximum,
+ * its default, and the maximum itself. Without the backend's word (an older
+ * backend), the usual days up to a year; the backend still refuses more than
+ * its maximum.
+ */
+export function lifetimeChoices(
+  maxLifetimeMs?: number,
+  defaultLifetimeMs?: number,
+): Array<[value: string, words: string]> {
+  const max = maxLifetimeMs ?? 365 * DAY;
+  const usual = max < DAY ? USUAL_HOURS : USUAL_DAYS;
+  const choices = new Set(usual.filter(ms => ms < max));
+  if (defaultLifetimeMs && defaultLifetimeMs <= max) {
+    choices.add(defaultLifetimeMs);
+  }
+  choices.add(max);
+  return [...choices]
+    .sort((a, b) => a - b)
+    .map(ms => [
+      lifetimeValue(ms),
+      lifetimeWords(ms) + (ms === max && maxLifetimeMs ? ' (the maximum)' : ''),
+    ]);
+}
