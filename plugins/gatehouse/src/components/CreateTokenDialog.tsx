@@ -10,7 +10,7 @@ import {
   TextField,
   Typography,
 } from '@material-ui/core';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { useReadableLabel } from './readableLabel';
 import type {
   AccessRestriction,
@@ -83,21 +83,21 @@ export function CreateTokenDialog(props: {
   const classes = useReadableLabel();
   const [subject, setSubject] = useState('');
   const [description, setDescription] = useState('');
-  const [lifetime, setLifetime] = useState('30d');
+  const [chosenLifetime, setLifetime] = useState<string>();
   const [restrictions, setRestrictions] = useState('');
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
   const [issued, setIssued] = useState<IssuedToken>();
-  // The backend's default lifetime, once it is known.
+  // Until one is chosen: the backend's default, once it is known.
   const defaultMs = props.options?.defaultLifetimeMs;
-  useEffect(() => {
-    if (defaultMs) setLifetime(lifetimeValue(defaultMs));
-  }, [defaultMs]);
+  const lifetime =
+    chosenLifetime ?? (defaultMs ? lifetimeValue(defaultMs) : '30d');
 
   const close = () => {
     setSubject('');
     setDescription('');
     setRestrictions('');
+    setLifetime(undefined);
     setError(undefined);
     setIssued(undefined);
     props.onClose();

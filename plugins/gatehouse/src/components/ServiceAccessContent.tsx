@@ -22,6 +22,10 @@ import { InventoryFilterBar } from './InventoryFilters';
 import { InventoryTable } from './InventoryTable';
 import { useGatehouseClient } from './useGatehouseClient';
 
+/** The token's id in /api/gatehouse/tokens: the inventory's id without its source. */
+const managedTokenId = (credential: Credential) =>
+  credential.id.replace(/^gatehouse-managed:/, '');
+
 /**
  * The "Service access" page's content, for both frontend systems: the
  * inventory for those who may read it, a plain "not allowed" panel for the
@@ -52,18 +56,14 @@ export function ServiceAccessContent() {
 
   const onRevoke = useCallback(
     async (credential: Credential) => {
-      await client.revokeToken(
-        credential.id.replace(/^gatehouse-managed:/, ''),
-      );
+      await client.revokeToken(managedTokenId(credential));
       inventory.retry();
     },
     [client, inventory],
   );
   const onRotate = useCallback(
     async (credential: Credential) => {
-      const rotated = await client.rotateToken(
-        credential.id.replace(/^gatehouse-managed:/, ''),
-      );
+      const rotated = await client.rotateToken(managedTokenId(credential));
       inventory.retry();
       return rotated;
     },

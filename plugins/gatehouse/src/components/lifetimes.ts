@@ -4,20 +4,33 @@ const USUAL_DAYS = [1, 7, 30, 90, 180, 365].map(d => d * DAY);
 // When the backend allows less than a day, the usual lifetimes are hours.
 const USUAL_HOURS = [1, 8].map(h => h * HOUR);
 
+const UNITS: Array<[ms: number, letter: string, name: string]> = [
+  [DAY, 'd', 'day'],
+  [HOUR, 'h', 'hour'],
+  [60_000, 'm', 'minute'],
+];
+
+/** The largest unit that says a lifetime exactly, and how many of it. */
+function exactly(ms: number): { n: number; letter: string; name: string } {
+  const [unit, letter, name] = UNITS.find(([u]) => ms % u === 0) ?? [
+    1000,
+    's',
+    'second',
+  ];
+  return { n: Math.ceil(ms / unit), letter, name };
+}
+
 /** A lifetime as the backend reads it (`expiresIn`), exactly: "30d", "12h", "90m". */
 export function lifetimeValue(ms: number): string {
-  if (ms % DAY === 0) return `${ms / DAY}d`;
-  if (ms % HOUR === 0) return `${ms / HOUR}h`;
-  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
-  return `${Math.ceil(ms / 1000)}s`;
+  const { n, letter } = exactly(ms);
+  return `${n}${letter}`;
 }
 
 /** A lifetime in words: "1 year", "30 days", "1 day", "12 hours". */
 export function lifetimeWords(ms: number): string {
   if (ms === 365 * DAY) return '1 year';
-  const [n, unit] = /^(\d+)([dhms])$/.exec(lifetimeValue(ms))!.slice(1);
-  const name = { d: 'day', h: 'hour', m: 'minute', s: 'second' }[unit]!;
-  return `${n} ${name}${n === '1' ? '' : 's'}`;
+  const { n, name } = exactly(ms);
+  return `${n} ${name}${n === 1 ? '' : 's'}`;
 }
 
 /**
