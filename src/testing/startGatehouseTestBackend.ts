@@ -89,8 +89,9 @@ export async function testBackendConfig(
 /**
  * Starts a test backend that must fail to start, and returns Gatehouse's
  * report of what is wrong. Checks that the report is logged once, and that
- * the error Backstage wraps once per plugin ("Failed to instantiate service
- * ... for 'catalog'") is one line that points at it, not the report again.
+ * the error the start-up rejects with says the same without the log (a test
+ * backend's default logger prints nothing): every problem line, or the first
+ * ones and how many more the log has.
  */
 export async function startupErrorOf(
   externalAccess: unknown[],
@@ -109,16 +110,17 @@ export async function startupErrorOf(
     );
   }
   const report = reports[0].message.replace(/^Gatehouse cannot start\. /, '');
-  const [title, firstProblem] = report.split('\n');
-  if (
-    !error.message.includes(
-      `GatehouseStartupError: Gatehouse cannot start: `,
-    ) ||
-    !error.message.includes(title) ||
-    (firstProblem && error.message.includes(firstProblem))
-  ) {
+  const [title, ...problems] = report.split('\n  - ');
+  const more = /\n {2}\.\.\. and (\d+) more, /.exec(error.message);
+  const shown = problems.length - (more ? Number(more[1]) : 0);
+  // Each problem as a whole line, so that one problem's prefix is not taken for it.
+  const missing = [
+    `GatehouseStartupError: Gatehouse cannot start. ${title}\n`,
+    ...problems.slice(0, shown).map(p => `\n  - ${p}\n`),
+  ].filter(line => !`${error.message}\n`.includes(line));
+  if (shown < 1 || missing.length) {
     throw new Error(
-      `expected Backstage's error to point at the report without repeating it: ${error.message}`,
+      `expected the error to list the report's ${problems.length} problem(s) or the first ones and the count; missing ${JSON.stringify(missing)} in: ${error.message}`,
     );
   }
   return report;
