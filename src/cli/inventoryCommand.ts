@@ -118,6 +118,8 @@ export async function inventoryCommand(
   if (values.subject) query.set('subject', values.subject);
   if (values.csv) query.set('format', 'csv');
   const answer = await call(base, 'GET', `/inventory?${query}`);
+  // CSV and JSON are written as received: main() escapes every write, which
+  // keeps both valid while no control or format character reaches the terminal.
   if (values.csv) {
     io.stdout.write(answer.text);
   } else if (values.json) {

@@ -1,4 +1,4 @@
-import { escapeUnsafe } from '../lib/untrustedText';
+import { escapeOutput, escapeUnsafe } from '../lib/untrustedText';
 /** The CLI's streams, injectable so that commands can be tested in-process too. */
 export interface CliIo {
   stdout: { write(text: string): unknown };
@@ -21,6 +21,26 @@ export const processIo: CliIo = {
     return Buffer.concat(chunks).toString('utf8');
   },
 };
+
+/**
+ * `io` with every write escaped by escapeOutput. The CLI prints text from the
+ * backend, from tokens and from config files in several modes (table, JSON,
+ * CSV, messages); escaping each at its source missed some (CSV and JSON were
+ * written as received), so main() puts this one guard in front of both streams.
+ * Each write is escaped on its own: a CRLF split across two writes would show
+ * its `\r` escaped, the safe way to be wrong, and no command writes one so.
+ */
+export function guardedIo(io: CliIo): CliIo {
+  const guarded = (stream: CliIo['stdout']) => ({
+    write: (text: string) => stream.write(escapeOutput(text)),
+  });
+  return {
+    stdout: guarded(io.stdout),
+    stderr: guarded(io.stderr),
+    stdinIsTty: io.stdinIsTty,
+    readStdin: () => io.readStdin(),
+  };
+}
 
 /** A usage or input error: printed without a stack trace, exit code 2. */
 export class CliUsageError extends Error {

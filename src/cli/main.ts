@@ -1,5 +1,5 @@
 import { boundText, escapeUnsafe } from '../lib/untrustedText';
-import { CliIo, CliUsageError, processIo } from './io';
+import { CliIo, CliUsageError, guardedIo, processIo } from './io';
 import { configCheckCommand, CONFIG_CHECK_USAGE } from './configCheckCommand';
 import { explainCommand, EXPLAIN_USAGE } from './explainCommand';
 import { inventoryCommand, INVENTORY_USAGE } from './inventoryCommand';
@@ -17,8 +17,10 @@ ${TOKEN_USAGE}${MANAGED_TOKENS_USAGE}${INVENTORY_USAGE}${EXPLAIN_USAGE}${CONFIG_
 /** Runs the `gatehouse` command; resolves to the process exit code. */
 export async function main(
   argv: string[],
-  io: CliIo = processIo,
+  streams: CliIo = processIo,
 ): Promise<number> {
+  // Here rather than in processIo, so that in-process tests pass through it too.
+  const io = guardedIo(streams);
   const [group, command, ...rest] = argv;
   try {
     if (
@@ -75,14 +77,22 @@ export async function main(
   }
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
+/** The `gatehouse` command as a process runs it: exit code, and unexpected errors on stderr. */
+export function runCli(argv: string[]): void {
+  main(argv).then(
     code => {
       process.exitCode = code;
     },
     error => {
-      process.stderr.write(`gatehouse: ${error?.stack ?? error}\n`);
+      // An unexpected error's message may quote what the backend sent.
+      guardedIo(processIo).stderr.write(
+        `gatehouse: ${error?.stack ?? error}\n`,
+      );
       process.exitCode = 1;
     },
   );
+}
+
+if (require.main === module) {
+  runCli(process.argv.slice(2));
 }

@@ -1,3 +1,4 @@
+import { escapeUnsafe } from '../lib/untrustedText';
 import type { InventoryRow, UsageView } from './inventoryRows';
 
 const iso = (ms?: number) =>
@@ -91,13 +92,17 @@ const CSV_COLUMNS: Array<[string, (row: InventoryRow) => unknown]> = [
 /**
  * RFC 4180 CSV. A cell that a spreadsheet would run as a formula (starting
  * with =, +, - or @) gets a leading apostrophe: subjects and descriptions
- * are written by other people.
+ * are written by other people. For the same reason control and format
+ * characters are escaped (`\u{1b}`): the file may be shown by `cat` in a
+ * terminal, which would obey them, or by a tool that does not quote line
+ * breaks; so no cell holds a line break and CRLF only ends rows.
  */
 function csvCell(value: unknown): string {
   if (value === undefined || value === null) return '';
   let text = String(value);
   if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  text = escapeUnsafe(text);
+  return /[",]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 export function rowsCsv(rows: InventoryRow[]): string {

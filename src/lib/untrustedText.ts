@@ -20,6 +20,42 @@ export function escapeUnsafe(text: string): string {
   );
 }
 
+/**
+ * The UNSAFE characters less the tab and the line feed, which are the layout
+ * of tables, CSV and JSON (C0 and C1 controls spelled out as ranges to leave
+ * \t and \n out). A carriage return is in the class: the replacer keeps it
+ * before a line feed (CSV's CRLF) and escapes it elsewhere, where it would
+ * let a later text overwrite the line. Still one character class: linear.
+ */
+const UNSAFE_OUTPUT = /[\x00-\x08\x0b-\x1f\x7f-\x9f\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu;
+
+/** Printable ASCII, tabs and line feeds: nothing to escape, checked cheaply. */
+const PLAIN_OUTPUT = /^[\x20-\x7e\t\n]*$/;
+
+/**
+ * Text the CLI writes, with each unsafe character (see UNSAFE_OUTPUT) as a
+ * JSON escape, `\u009b`, an astral one as its surrogate pair `\udb40\udc01`.
+ * Unlike escapeUnsafe's `\u{9b}`, that is valid inside a JSON string and reads
+ * back as the original character, so JSON output stays JSON; outside strings
+ * JSON is ASCII, and in a table or CSV the escape reads as well as any. The
+ * escapes are themselves plain ASCII, so escaping twice changes nothing.
+ */
+export function escapeOutput(text: string): string {
+  if (PLAIN_OUTPUT.test(text)) {
+    return text;
+  }
+  return text.replace(UNSAFE_OUTPUT, (character: string, offset: number) => {
+    if (character === '\r' && text.charCodeAt(offset + 1) === 0x0a) {
+      return character;
+    }
+    let escaped = '';
+    for (let i = 0; i < character.length; i++) {
+      escaped += `\\u${character.charCodeAt(i).toString(16).padStart(4, '0')}`;
+    }
+    return escaped;
+  });
+}
+
 /** At most `max` characters of `text`, saying how many were left out. */
 export function boundText(text: string, max: number): string {
   return text.length <= max
