@@ -8,7 +8,9 @@
  *    each scenario on each variant for a fixed time, round after round, and
  *    the children report their CPU time per window.
  * 3. Memory step: a million random tokens against a Gatehouse backend.
- * 4. Micro benchmark: the handlers alone against the floor.
+ * 4. Micro benchmark: the handlers alone against the floor; then managed
+ *    tokens at scale, the usage ledger under floods and the usage tables at
+ *    scale (bench/usageScale.ts, which also runs alone).
  *
  * The report (Markdown) goes to stdout, and to $BENCH_OUT if set; progress to
  * stderr.
@@ -37,6 +39,7 @@ import { runRounds } from './rounds';
 import { defineScenarios } from './scenarios';
 import { managedScaleTable, runManagedScale } from './managedScale';
 import { runUsageMemory, usageMemoryTable } from './usageMemory';
+import { runUsageScale, usageScaleTable } from './usageScale';
 import { readSettings } from './settings';
 
 function backstageVersion(): string {
@@ -110,6 +113,7 @@ async function main() {
     const usageMemory = settings.skipMicro
       ? undefined
       : await runUsageMemory(settings.quick ? 100_000 : 1_000_000);
+    const usageScale = settings.skipMicro ? undefined : await runUsageScale();
 
     const minutes = ((Date.now() - startedAt) / 60_000).toFixed(1);
     const report = [
@@ -158,6 +162,14 @@ async function main() {
             '## Usage recording under floods (memory of the ledger)',
             '',
             usageMemoryTable(usageMemory),
+          ]
+        : []),
+      ...(usageScale
+        ? [
+            '',
+            '## Usage tables at scale (inventory read and pruning, SQLite)',
+            '',
+            usageScaleTable(usageScale),
           ]
         : []),
       '',

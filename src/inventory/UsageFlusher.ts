@@ -2,12 +2,19 @@ import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { UsageLedger } from './UsageLedger';
 import type { UsageStore } from './UsageStore';
 
+/** The age prune scans the usage table: hourly is plenty for a 31-day retention. */
+const PRUNE_EVERY_MS = 60 * 60_000;
+
 /**
  * Writes the ledger to the database once per interval: one transaction per
  * replica per interval, whatever the traffic. A write that fails gives its
  * counts back to the ledger for the next try, and is logged once until a
  * write succeeds again; on shutdown the last interval is written, so a
  * replica that stops loses at most the interval it was in if it dies.
+ *
+ * After a write, at most once an hour per replica, it also deletes the JWT
+ * subjects idle for the counts' retention (31 days); meanwhile the store's
+ * cap per entry, applied at each write, bounds their rows.
  */
 export class UsageFlusher {
   readonly #ledger: UsageLedger;
@@ -16,6 +23,7 @@ export class UsageFlusher {
   readonly #now: () => number;
   #timer?: NodeJS.Timeout;
   #failing = false;
+  #prunedAt = -Infinity;
   #running: Promise<void> = Promise.resolve();
 
   constructor(options: {
@@ -71,6 +79,27 @@ export class UsageFlusher {
           `Credential usage could not be written to the database; it is kept in memory and written at the next interval: ${firstLine(error)}`,
         );
       }
+      return;
+    }
+    await this.#prune();
+  }
+
+  /** In its own transaction, after the write: a prune that fails must not hold up the counts. */
+  async #prune(): Promise<void> {
+    const now = this.#now();
+    if (now - this.#prunedAt < PRUNE_EVERY_MS) return;
+    this.#prunedAt = now;
+    try {
+      const removed = await this.#store.prune(now);
+      if (removed) {
+        this.#logger.info(
+          `Credential usage: removed ${removed} JWT subject(s) not seen for 31 days`,
+        );
+      }
+    } catch (error) {
+      this.#logger.warn(
+        `Credential usage: JWT subjects not seen for 31 days could not be removed; trying again in an hour: ${firstLine(error)}`,
+      );
     }
   }
 }

@@ -10,7 +10,7 @@ import { managedTokenReadPermission } from '../managed/managedTokenPermissions';
 import type { CredentialInventoryService } from './inventoryServiceRef';
 import { filterRows, parseInventoryQuery } from './inventoryQuery';
 import { rowJson, rowsCsv } from './inventoryOutput';
-import { inventoryRows, mergedUsage, UsageView } from './inventoryRows';
+import { InventoryUsage, inventoryRows, inventoryUsage } from './inventoryRows';
 import type { UsageStore } from './UsageStore';
 import type { CredentialDefinition } from './credentialDefinition';
 
@@ -46,12 +46,18 @@ export function createInventoryRouter(options: {
     const query = parseInventoryQuery(req.query);
     const at = now();
     let definitions: CredentialDefinition[];
-    let usage: Map<string, UsageView>;
+    let usage: InventoryUsage;
     try {
       definitions = (
         await Promise.all(inventory.listers().map(l => l.list()))
       ).flat();
-      usage = mergedUsage(await usageStore.read(at), inventory.ledger.peek());
+      usage = await inventoryUsage({
+        store: usageStore,
+        credentials: definitions,
+        pending: inventory.ledger.peek(),
+        now: at,
+        subjectsPerEntry: inventory.settings.subjectsPerEntry,
+      });
     } catch {
       throw new ServiceUnavailableError(
         'The inventory cannot be read: the gatehouse database cannot be reached. Try again later.',
@@ -60,7 +66,7 @@ export function createInventoryRouter(options: {
     const rows = filterRows(
       inventoryRows({
         credentials: definitions,
-        usage,
+        ...usage,
         now: at,
         expiringWithinMs: query.expiringWithinMs,
         subjectsPerEntry: inventory.settings.subjectsPerEntry,

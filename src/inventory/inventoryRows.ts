@@ -1,5 +1,5 @@
 import type { CredentialDefinition } from './credentialDefinition';
-import type { StoredUsage } from './UsageStore';
+import type { StoredUsage, UsageStore } from './UsageStore';
 import { mergeCell, UsageBatch, UsageCell } from './UsageLedger';
 
 export type CredentialStatus =
@@ -107,19 +107,62 @@ export function mergedUsage(
   return views;
 }
 
+/** The usage the inventory shows, and per JWT entry how many subjects it has. */
+export interface InventoryUsage {
+  usage: Map<string, UsageView>;
+  subjectCounts: Map<string, number>;
+}
+
+/**
+ * Reads what the inventory shows of `credentials` (not every stored row:
+ * per JWT entry only the subjects it can show) and adds this replica's
+ * interval not yet written. A subject of that interval counts as one more
+ * for its entry when the database has no row for it yet.
+ */
+export async function inventoryUsage(options: {
+  store: Pick<UsageStore, 'read'>;
+  credentials: CredentialDefinition[];
+  pending: UsageBatch;
+  now: number;
+  subjectsPerEntry: number;
+}): Promise<InventoryUsage> {
+  const { pending } = options;
+  const pendingSubjects = [...pending.keys()].filter(id => id.includes('#'));
+  const stored = await options.store.read(options.now, {
+    jwtEntries: options.credentials
+      .filter(c => c.source === 'gatehouse-jwks')
+      .map(c => c.id),
+    subjectsPerEntry: options.subjectsPerEntry,
+    subjectIds: pendingSubjects,
+  });
+  const subjectCounts = new Map(stored.subjects);
+  for (const id of pendingSubjects) {
+    const entryId = id.slice(0, id.indexOf('#'));
+    const count = subjectCounts.get(entryId);
+    if (count !== undefined && !stored.usage.has(id)) {
+      subjectCounts.set(entryId, count + 1);
+    }
+  }
+  return { usage: mergedUsage(stored.usage, pending), subjectCounts };
+}
+
 /**
  * Every credential with its status and usage. A JWT entry's subjects are
  * those with usage rows under `<entry id>#`, latest first, at most
- * `subjectsPerEntry` shown.
+ * `subjectsPerEntry` shown; `otherSubjects` is the rest of
+ * `subjectCounts` (the entry's subjects in all, which `usage` may hold only
+ * some of), or of those in `usage` without it.
  */
 export function inventoryRows(options: {
   credentials: CredentialDefinition[];
   usage: Map<string, UsageView>;
+  subjectCounts?: ReadonlyMap<string, number>;
   now: number;
   expiringWithinMs: number;
   subjectsPerEntry: number;
 }): InventoryRow[] {
-  const { usage, now, expiringWithinMs, subjectsPerEntry } = options;
+  const { usage, subjectCounts, now, expiringWithinMs, subjectsPerEntry } =
+    options;
   const subjectsOf = new Map<string, SubjectUsage[]>();
   for (const [id, view] of usage) {
     const hash = id.indexOf('#');
@@ -144,7 +187,11 @@ export function inventoryRows(options: {
         (a, b) => (b.lastUsedAt ?? 0) - (a.lastUsedAt ?? 0),
       );
       row.subjects = seen.slice(0, subjectsPerEntry);
-      row.otherSubjects = seen.length - row.subjects.length;
+      const known = Math.max(
+        subjectCounts?.get(credential.id) ?? 0,
+        seen.length,
+      );
+      row.otherSubjects = known - row.subjects.length;
     }
     return row;
   });
