@@ -93,4 +93,10 @@ export interface TokenOptions {
     pluginId: string;
     permissions: Array<{ name: string; action?: string }>;
   }>;
+  /**
+   * False: the caller may give a token only permissions it holds itself,
+   * each named (no whole plugin, wildcard or unrestricted token). Absent
+   * from older backends.
+   */
+  anyScope?: boolean;
 }

@@ -81,6 +81,7 @@ export function CreateTokenDialog(props: {
     props.options?.defaultLifetimeMs,
   );
   const classes = useReadableLabel();
+  const namedOnly = props.options?.anyScope === false;
   const [subject, setSubject] = useState('');
   const [description, setDescription] = useState('');
   const [chosenLifetime, setLifetime] = useState<string>();
@@ -192,11 +193,16 @@ export function CreateTokenDialog(props: {
               multiline
               minRows={3}
               margin="normal"
-              helperText="Empty: the token may call every plugin."
+              helperText={
+                namedOnly
+                  ? 'Name each permission: a token may carry only permissions the permission policy gives you. A whole plugin, a wildcard or no restriction needs gatehouse.token.unrestricted.'
+                  : 'Empty: the token may call every plugin.'
+              }
             />
             {!!props.options?.plugins?.length && (
               <RestrictionPicker
                 plugins={props.options.plugins}
+                namedOnly={namedOnly}
                 onAdd={line =>
                   setRestrictions(text =>
                     text.trim() ? `${text.trimEnd()}\n${line}` : line,

@@ -11,14 +11,20 @@ import type { TokenOptions } from '../api/types';
 
 /**
  * Builds restriction lines from the plugins the backend has: a plugin as a
- * whole, its read actions only, or one of its permissions. A choice is added
- * with a button, not on change: arrowing through a closed select changes its
- * value, and a keyboard user would add every line passed on the way.
+ * whole, its read actions only, or one of its permissions; with `namedOnly`
+ * (a caller who may give only permissions it holds), its permissions only.
+ * A choice is added with a button, not on change: arrowing through a closed
+ * select changes its value, and a keyboard user would add every line passed
+ * on the way.
  */
 export function RestrictionPicker(props: {
   plugins: TokenOptions['plugins'];
+  namedOnly?: boolean;
   onAdd: (line: string) => void;
 }) {
+  const plugins = props.namedOnly
+    ? props.plugins.filter(plugin => plugin.permissions.length > 0)
+    : props.plugins;
   const classes = useReadableLabel();
   const [choice, setChoice] = useState('');
   return (
@@ -37,14 +43,18 @@ export function RestrictionPicker(props: {
           onChange={e => setChoice(e.target.value)}
         >
           <option value="">choose…</option>
-          {props.plugins.map(plugin => (
+          {plugins.map(plugin => (
             <optgroup key={plugin.pluginId} label={plugin.pluginId}>
-              <option value={plugin.pluginId}>
-                {plugin.pluginId}: everything
-              </option>
-              <option value={`${plugin.pluginId} (read)`}>
-                {plugin.pluginId}: read actions only
-              </option>
+              {!props.namedOnly && (
+                <>
+                  <option value={plugin.pluginId}>
+                    {plugin.pluginId}: everything
+                  </option>
+                  <option value={`${plugin.pluginId} (read)`}>
+                    {plugin.pluginId}: read actions only
+                  </option>
+                </>
+              )}
               {plugin.permissions.map(permission => (
                 <option
                   key={permission.name}

@@ -314,6 +314,61 @@ describe('the Service access page', () => {
     );
   });
 
+  it('offers a caller who may give only what it holds its named permissions, and says so', async () => {
+    const backend = fakeBackend((_method, url) =>
+      url.pathname.endsWith('/tokens/options')
+        ? [
+            200,
+            {
+              maxLifetimeMs: 30 * 86_400_000,
+              defaultLifetimeMs: 7 * 86_400_000,
+              rotationOverlapMs: 3_600_000,
+              anyScope: false,
+              plugins: [
+                {
+                  pluginId: 'catalog',
+                  permissions: [
+                    { name: 'catalog.entity.read', action: 'read' },
+                  ],
+                },
+                { pluginId: 'techdocs', permissions: [] },
+              ],
+            },
+          ]
+        : [200, { generatedAt: '', total: 3, items: CREDENTIALS }],
+    );
+    await render(backend);
+    await userEvent.click(
+      await screen.findByRole('button', { name: 'New token' }, SLOW),
+    );
+    const dialog = await screen.findByRole('dialog');
+    const choice = (await within(dialog).findByLabelText(
+      'A plugin or one of its permissions',
+    )) as HTMLSelectElement;
+    expect([...choice.options].map(o => o.textContent)).toEqual([
+      'choose…',
+      'catalog: catalog.entity.read (read)',
+    ]);
+    expect(
+      within(dialog).getByText(
+        /a token may carry only permissions the permission policy gives you/,
+      ),
+    ).toBeInTheDocument();
+  });
+
+  it('offers Rotate only with revoke as well as create: a rotation ends the old token', async () => {
+    await render(fakeBackend(), [
+      'gatehouse.token.read',
+      'gatehouse.token.create',
+    ]);
+    await screen.findByText('deploy-bot', undefined, SLOW);
+    await userEvent.click(
+      screen.getByRole('button', { name: 'Details of deploy-bot' }),
+    );
+    const dialog = await screen.findByRole('dialog');
+    expect(within(dialog).queryByRole('button', { name: /Rotate/ })).toBeNull();
+  });
+
   it('rotates a managed token after a confirmation and shows the new one once', async () => {
     const backend = fakeBackend((method, url) =>
       method === 'POST' && url.pathname.endsWith('/rotate')

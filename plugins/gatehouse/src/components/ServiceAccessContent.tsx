@@ -121,7 +121,8 @@ export function ServiceAccessContent() {
         credential={selected}
         onClose={() => setSelected(undefined)}
         canRevoke={!!revoke.allowed}
-        canRotate={!!create.allowed}
+        // A rotation ends the old token: it needs revoke as well as create.
+        canRotate={!!create.allowed && !!revoke.allowed}
         onRevoke={onRevoke}
         onRotate={onRotate}
         backendBaseUrl={backendBaseUrl}
