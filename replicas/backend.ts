@@ -40,6 +40,15 @@ const minterPlugin = createBackendPlugin({
   },
 });
 
+// A replica whose clock is off (REPLICA_CLOCK_SKEW_MS=-61000: a minute and a
+// second slow), for the check that replicas never compare their own clocks.
+// Date.now is what Gatehouse reads; the database keeps the true time.
+const skewMs = Number(process.env.REPLICA_CLOCK_SKEW_MS ?? 0);
+if (skewMs) {
+  const trueNow = Date.now;
+  Date.now = () => trueNow() + skewMs;
+}
+
 const backend = createBackend();
 backend.add(import('../src'));
 backend.add(createDemoPlugin('demo'));

@@ -61,6 +61,8 @@ export async function startReplica(options: {
   port: number;
   configFile: string;
   logFile: string;
+  /** More environment for this replica (REPLICA_CLOCK_SKEW_MS, say). */
+  env?: NodeJS.ProcessEnv;
 }): Promise<Replica> {
   const { name, port, logFile } = options;
   const log = openSync(logFile, 'a');
@@ -75,6 +77,7 @@ export async function startReplica(options: {
         ...process.env,
         NODE_ENV: 'production',
         REPLICA_STOP_ON_STDIN_EOF: '1',
+        ...options.env,
       },
       stdio: ['pipe', log, log],
     },

@@ -290,9 +290,9 @@ const MANAGED_SYNC_DEADLINE_MS = 2_000;
 async function managedApi(
   replica: Replica,
   adminToken: string,
-  method: 'POST' | 'DELETE',
+  method: 'GET' | 'POST' | 'DELETE',
   path: string,
-  body: object,
+  body?: object,
 ): Promise<{ status: number; json: Record<string, unknown> }> {
   const response = await fetch(`${replica.baseUrl}/api/gatehouse${path}`, {
     method,
@@ -300,7 +300,7 @@ async function managedApi(
       authorization: `Bearer ${adminToken}`,
       'content-type': 'application/json',
     },
-    body: JSON.stringify(body),
+    body: body && JSON.stringify(body),
   });
   return {
     status: response.status,
@@ -433,6 +433,89 @@ async function checkManagedTokens(a: Replica, b: Replica, adminToken: string) {
         async () => (await whoami(b, after!.token)).status === 200,
       );
       await expectSubject(a, known.token, 'managed-known');
+    },
+  );
+}
+
+/** A clock this much slow: more than the sync's minute of look-back. */
+const SKEW_MS = -61_000;
+
+/**
+ * Replicas agree through the database's clock, never their own: a
+ * revocation written by a replica whose clock is 61 s slow reaches the
+ * others at their next sync (it used to wait for the full reload, 10
+ * minutes later). And rotate and revoke are atomic against each other on
+ * PostgreSQL: a rotation on A racing a revocation on B never leaves the
+ * revoked token with an active successor.
+ */
+async function checkManagedAcrossClocksAndRaces(
+  a: Replica,
+  b: Replica,
+  skewed: Replica,
+  adminToken: string,
+) {
+  await check(
+    `managed token revoked on C (clock ${SKEW_MS / 1000} s) refused by A within 2 s`,
+    async () => {
+      const created = await createManaged(a, adminToken, 'managed-skew');
+      await managedWithin(
+        'the new token on C',
+        async () => (await whoami(skewed, created.token)).status === 200,
+      );
+      const { status } = await managedApi(
+        skewed,
+        adminToken,
+        'DELETE',
+        `/tokens/${created.id}`,
+        { reason: 'revoked by the skewed replica' },
+      );
+      if (status !== 200) fail(`revoke on C: ${status}`);
+      const took = await managedWithin(
+        'the revocation on A',
+        async () => (await whoami(a, created.token)).status === 401,
+      );
+      console.log(`     refused by A after ${took} ms`);
+    },
+  );
+  await check(
+    'rotate on A racing revoke on B, 20 times: no revoked token keeps an active successor',
+    async () => {
+      const outcomes = { rotatedFirst: 0, revokedFirst: 0 };
+      for (let i = 0; i < 20; i++) {
+        const token = await createManaged(a, adminToken, `race-${i}`);
+        const [rotated, revoked] = await Promise.all([
+          managedApi(a, adminToken, 'POST', `/tokens/${token.id}/rotate`, {}),
+          managedApi(b, adminToken, 'DELETE', `/tokens/${token.id}`, {}),
+        ]);
+        if (revoked.status !== 200) fail(`revoke ${i}: ${revoked.status}`);
+        if (rotated.status === 409) {
+          outcomes.revokedFirst++;
+          continue;
+        }
+        if (rotated.status !== 201) fail(`rotate ${i}: ${rotated.status}`);
+        outcomes.rotatedFirst++;
+        const successor = rotated.json as { id: string; token: string };
+        const row = await managedApi(
+          a,
+          adminToken,
+          'GET',
+          `/tokens/${successor.id}`,
+        );
+        if (row.json.status !== 'revoked') {
+          fail(
+            `round ${i}: the successor of a revoked token is ${row.json.status}`,
+          );
+        }
+        await managedWithin(
+          `round ${i}: the successor refused by A and B`,
+          async () =>
+            (await whoami(a, successor.token)).status === 401 &&
+            (await whoami(b, successor.token)).status === 401,
+        );
+      }
+      console.log(
+        `     rotation first ${outcomes.rotatedFirst} times, revocation first ${outcomes.revokedFirst} times`,
+      );
     },
   );
 }
@@ -647,6 +730,35 @@ async function main() {
     // 4. Managed tokens across replicas, and through a database outage.
     await checkManagedTokens(a, b, adminToken);
     await checkUsageAcrossReplicas(a, b, adminToken);
+
+    // A third replica, C, whose clock is 61 s slow, for a while.
+    const portC = await freePort();
+    const configC = join(workDir, 'replica-C.yaml');
+    writeFileSync(
+      configC,
+      stringify(
+        replicaConfig({
+          port: portC,
+          adminToken,
+          tokensFile,
+          issuer: idp.issuer,
+        }),
+      ),
+      { mode: 0o600 },
+    );
+    const c = await startReplica({
+      name: 'C',
+      port: portC,
+      configFile: configC,
+      logFile: join(workDir, 'replica-C.log'),
+      env: { REPLICA_CLOCK_SKEW_MS: String(SKEW_MS) },
+    });
+    replicas.push(c);
+    await checkManagedAcrossClocksAndRaces(a, b, c, adminToken);
+    await check('replica C stops cleanly', async () => {
+      const { code, signal } = await c.stop();
+      if (code !== 0) fail(`exit code ${code}, signal ${signal}`);
+    });
 
     // 5. A goes away. B's `other` plugin has never verified a minter token,
     // so it must fetch minter's keys after A is gone: from the database.

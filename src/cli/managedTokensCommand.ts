@@ -4,13 +4,48 @@ import { Answer, backendUrl, call } from './backendApi';
 import { CliIo, CliUsageError } from './io';
 
 export const MANAGED_TOKENS_USAGE = `  gatehouse tokens create --backend-url <url> --subject <name> --description <text>
-                         [--expires-in <duration>] [--plugin <id> ...] [--json]
+                         [--expires-in <duration>] [--plugin <id> ...]
+                         [--permission <plugin>:<permission> ...] [--json]
   gatehouse tokens list|revoke <id> [--reason <text>]|rotate <id> [--overlap <duration>] --backend-url <url> [--json]
       Managed tokens (a gatehouse-managed entry turns them on), through the
       backend's /api/gatehouse, as the caller whose token is in the environment
       variable GATEHOUSE_TOKEN (a user's or a service's). create and rotate print
-      the new token once; --plugin restricts it to plugins (repeat it).
+      the new token once; --plugin restricts it to whole plugins, --permission
+      to named permissions of a plugin (repeat either; a user without
+      gatehouse.token.unrestricted may give only named permissions it holds).
 `;
+
+/**
+ * The restrictions of `--plugin` (a whole plugin) and `--permission
+ * plugin:name` (named permissions, grouped by plugin); undefined for none.
+ */
+export function restrictionsOfFlags(
+  plugins: string[] = [],
+  permissions: string[] = [],
+): Array<{ plugin: string; permission?: string[] }> | undefined {
+  const named = new Map<string, string[]>();
+  for (const flag of permissions) {
+    const colon = flag.indexOf(':');
+    if (colon <= 0 || colon === flag.length - 1) {
+      throw new CliUsageError(
+        `--permission takes <plugin>:<permission>, e.g. catalog:catalog.entity.read; got '${escapeUnsafe(boundText(flag, 60))}'`,
+      );
+    }
+    const plugin = flag.slice(0, colon);
+    named.set(plugin, [...(named.get(plugin) ?? []), flag.slice(colon + 1)]);
+  }
+  const both = plugins.find(plugin => named.has(plugin));
+  if (both) {
+    throw new CliUsageError(
+      `plugin '${escapeUnsafe(boundText(both, 60))}' is given whole (--plugin) and by permission (--permission); give one`,
+    );
+  }
+  const restrictions = [
+    ...plugins.map(plugin => ({ plugin })),
+    ...[...named].map(([plugin, permission]) => ({ plugin, permission })),
+  ];
+  return restrictions.length ? restrictions : undefined;
+}
 
 function summary(token: Record<string, unknown>): string {
   const restrictions = token.accessRestrictions
@@ -38,6 +73,7 @@ export async function managedTokensCommand(
       description: { type: 'string' },
       'expires-in': { type: 'string' },
       plugin: { type: 'string', multiple: true },
+      permission: { type: 'string', multiple: true },
       reason: { type: 'string' },
       overlap: { type: 'string' },
       json: { type: 'boolean' },
@@ -61,13 +97,15 @@ export async function managedTokensCommand(
           'tokens create needs --subject and --description',
         );
       }
+      const accessRestrictions = restrictionsOfFlags(
+        values.plugin,
+        values.permission,
+      );
       const answer = await call(base, 'POST', '/tokens', {
         subject: values.subject,
         description: values.description,
         ...(values['expires-in'] ? { expiresIn: values['expires-in'] } : {}),
-        ...(values.plugin?.length
-          ? { accessRestrictions: values.plugin.map(plugin => ({ plugin })) }
-          : {}),
+        ...(accessRestrictions ? { accessRestrictions } : {}),
       });
       print(
         answer,
@@ -85,7 +123,18 @@ export async function managedTokensCommand(
       const answer = await call(base, 'DELETE', `/tokens/${id()}`, {
         ...(values.reason ? { reason: values.reason } : {}),
       });
-      print(answer, `Revoked: ${summary(answer.body)}\n`);
+      const also = (answer.body.alsoRevoked ?? []) as Array<{
+        id: string;
+        subject: string;
+      }>;
+      print(
+        answer,
+        `Revoked: ${summary(answer.body)}\n${
+          also.length
+            ? `Also revoked, as it led to them (rotations, tokens it made):\n${also.map(t => `  ${t.id}  ${t.subject}\n`).join('')}`
+            : ''
+        }`,
+      );
       return 0;
     }
     case 'rotate': {

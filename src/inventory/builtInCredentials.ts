@@ -66,25 +66,31 @@ export function jwtSubjectPattern(subjectPrefix?: string): string {
  * them to Gatehouse's types to see it).
  */
 export function builtInCredentials(config: Config): CredentialLister[] {
-  const staticTokens = (): CredentialDefinition[] =>
+  const staticEntries = () =>
     externalAccessEntriesOfType(config, 'static').flatMap(entry => {
       const options = (entry.rawOptions ?? {}) as Record<string, unknown>;
-      if (typeof options.token !== 'string') return [];
-      const fingerprint = fingerprintOf(options.token);
-      return [
-        {
-          id: `static:${fingerprint}`,
-          source: 'static' as const,
-          subject: String(options.subject ?? ''),
-          fingerprint,
-          definedAt: `${entry.optionsPath}.token`,
-          stored: 'plain' as const,
-          short: options.token.length < RECOMMENDED_LENGTH,
-          accessRestrictions: restrictionsOf(entry.rawAccessRestrictions),
-          usageRecorded: false,
-        },
-      ];
+      return typeof options.token === 'string'
+        ? [{ entry, options, token: options.token }]
+        : [];
     });
+  const definitionOf = ({
+    entry,
+    options,
+    token,
+  }: ReturnType<typeof staticEntries>[number]): CredentialDefinition => {
+    const fingerprint = fingerprintOf(token);
+    return {
+      id: `static:${fingerprint}`,
+      source: 'static',
+      subject: String(options.subject ?? ''),
+      fingerprint,
+      definedAt: `${entry.optionsPath}.token`,
+      stored: 'plain',
+      short: token.length < RECOMMENDED_LENGTH,
+      accessRestrictions: restrictionsOf(entry.rawAccessRestrictions),
+      usageRecorded: false,
+    };
+  };
   const jwtEntries = (): CredentialDefinition[] =>
     externalAccessEntriesOfType(config, 'jwks').map(entry => {
       const options = (entry.rawOptions ?? {}) as Record<string, unknown>;
@@ -108,7 +114,14 @@ export function builtInCredentials(config: Config): CredentialLister[] {
       };
     });
   return [
-    { source: 'static', list: staticTokens },
+    {
+      source: 'static',
+      list: () => staticEntries().map(definitionOf),
+      identify: digest => {
+        const found = staticEntries().find(e => sha256Hex(e.token) === digest);
+        return found && definitionOf(found);
+      },
+    },
     { source: 'jwks', list: jwtEntries },
   ];
 }

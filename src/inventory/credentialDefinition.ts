@@ -48,4 +48,10 @@ export interface CredentialDefinition {
 export interface CredentialLister {
   source: CredentialSource;
   list(): CredentialDefinition[] | Promise<CredentialDefinition[]>;
+  /**
+   * The credential whose token has this SHA-256 (lower-case hex), for
+   * sources that keep one per token: who is calling, when a token makes
+   * another one.
+   */
+  identify?(tokenHash: string): CredentialDefinition | undefined;
 }

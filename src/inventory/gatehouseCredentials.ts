@@ -4,8 +4,10 @@ import type { JwksRegistry } from '../jwks/JwksRegistry';
 import type { ManagedTokenStore } from '../managed/ManagedTokenStore';
 import type { StaticTokenRegistry } from '../static/StaticTokenRegistry';
 import { jwtSubjectPattern, restrictionsOf } from './builtInCredentials';
+import type { StaticTokenRecord } from '../static/StaticTokenTable';
 import type {
   AccessRestriction,
+  CredentialDefinition,
   CredentialLister,
 } from './credentialDefinition';
 
@@ -29,22 +31,26 @@ export function staticCredentials(
 ): CredentialLister {
   // The layout (types and restrictions) cannot change without a restart.
   const restrictions = restrictionsByEntry(config, 'gatehouse-static');
+  const definitionOf = (record: StaticTokenRecord): CredentialDefinition => ({
+    id: `gatehouse-static:${record.usageKey}`,
+    source: 'gatehouse-static',
+    subject: record.subject,
+    fingerprint: record.fingerprint,
+    definedAt: record.origin,
+    stored: record.stored,
+    short: record.short,
+    notBefore: record.notBefore,
+    expiresAt: record.expiresAt,
+    accessRestrictions: restrictions.get(record.entryIndex),
+    usageRecorded: true,
+  });
   return {
     source: 'gatehouse-static',
-    list: () =>
-      registry.records().map(record => ({
-        id: `gatehouse-static:${record.usageKey}`,
-        source: 'gatehouse-static' as const,
-        subject: record.subject,
-        fingerprint: record.fingerprint,
-        definedAt: record.origin,
-        stored: record.stored,
-        short: record.short,
-        notBefore: record.notBefore,
-        expiresAt: record.expiresAt,
-        accessRestrictions: restrictions.get(record.entryIndex),
-        usageRecorded: true,
-      })),
+    list: () => registry.records().map(definitionOf),
+    identify: digest => {
+      const record = registry.recordOf(digest);
+      return record && definitionOf(record);
+    },
   };
 }
 

@@ -15,7 +15,8 @@ export interface SyncSettings {
   intervalMs: number;
   /**
    * How far back each read looks before the last one: covers writes that
-   * committed late and clocks of replicas that differ.
+   * committed after a later-stamped one (times are the database's, so
+   * replicas' clocks do not matter).
    */
   overlapMs: number;
   /** Every so often the whole active set is read again. */
@@ -77,8 +78,16 @@ export class ManagedTokenTable {
   readonly #now: () => number;
   #store?: ManagedTokenStore;
   #timer?: NodeJS.Timeout;
+  /** This replica's time of the last successful read: how stale the table is. */
   #lastReadAt?: number;
+  /** The database's time of the last successful read: where the next one starts. */
+  #lastReadDbAt = 0;
   #lastFullAt = -Infinity;
+  /**
+   * The database's clock minus this replica's, measured at each read: expiry
+   * is compared on the database's clock, as every replica writes it.
+   */
+  #clockOffsetMs = 0;
   #lastError?: string;
   #syncing?: Promise<void>;
   /**
@@ -126,22 +135,33 @@ export class ManagedTokenTable {
 
   /** Applies a record written by this replica at once, before the next read. */
   apply(record: ManagedTokenRecord): void {
-    this.#put(record, this.#now());
+    this.#put(record, this.now());
+  }
+
+  /** The database's time as this replica reckons it: its clock plus the offset last measured. */
+  now(): number {
+    return this.#now() + this.#clockOffsetMs;
   }
 
   verify(token: string): ManagedVerification {
-    const now = this.#now();
+    const local = this.#now();
     if (
       this.#lastReadAt === undefined ||
-      now - this.#lastReadAt > this.#settings.maxStaleMs
+      local - this.#lastReadAt > this.#settings.maxStaleMs
     ) {
       return { result: 'unavailable', since: this.#lastReadAt };
     }
     const active = this.#byHash.get(sha256Hex(token));
     // Expiry is checked here, not only at the next read.
-    return active && active.expiresAt > now
+    return active && active.expiresAt > local + this.#clockOffsetMs
       ? { result: 'accepted', token: active }
       : { result: 'unknown' };
+  }
+
+  /** The active token with this SHA-256, whatever the table's freshness: who is calling. */
+  find(tokenHash: string): ActiveManagedToken | undefined {
+    const active = this.#byHash.get(tokenHash);
+    return active && active.expiresAt > this.now() ? active : undefined;
   }
 
   get restrictionsHonoured(): boolean {
@@ -175,22 +195,26 @@ export class ManagedTokenTable {
     if (!store) return;
     const startedAt = this.#now();
     try {
+      const dbNow = await store.now();
+      this.#clockOffsetMs = Math.round(dbNow - (startedAt + this.#now()) / 2);
       const full = startedAt - this.#lastFullAt >= this.#settings.fullReloadMs;
       if (full) {
-        const active = await store.active(startedAt);
+        const active = await store.active(dbNow);
         this.#byHash.clear();
         this.#scopes.clear();
-        for (const record of active) this.#put(record, startedAt);
+        for (const record of active) this.#put(record, dbNow);
         this.#lastFullAt = startedAt;
       } else {
-        const since = (this.#lastReadAt ?? 0) - this.#settings.overlapMs;
+        const since = this.#lastReadDbAt - this.#settings.overlapMs;
         for (const record of await store.changedSince(since)) {
-          this.#put(record, startedAt);
+          this.#put(record, dbNow);
         }
       }
-      // The read began at startedAt: what it saw is at least that fresh.
+      // The read began at startedAt (dbNow on the database's clock): what
+      // it saw is at least that fresh.
       this.#lastReadAt = startedAt;
-      this.#forgetOldRevocations(startedAt);
+      this.#lastReadDbAt = dbNow;
+      this.#forgetOldRevocations(dbNow);
       if (this.#lastError) {
         this.#logger.info(
           `gatehouse-managed reads its tokens from the database again (${this.#byHash.size} active)`,

@@ -16,6 +16,7 @@ import { managedTokensServiceRef } from './managedTokensServiceRef';
 import { createManagedTokensRouter } from './managedTokensRouter';
 import { ManagedTokenStore } from './ManagedTokenStore';
 import { checkRestrictionsHonoured } from './restrictionsSelfCheck';
+import { createRegisteredPermissions } from './registeredPermissions';
 import { createTokenOptions } from './tokenOptions';
 import { pluginRequestServiceRef } from '../pluginRequest/pluginRequestServiceRef';
 
@@ -93,6 +94,10 @@ export const gatehousePlugin = createBackendPlugin({
             pluginId: 'gatehouse',
           });
         });
+        const registeredPermissions = createRegisteredPermissions({
+          instance: deps.instance,
+          pluginRequest: deps.pluginRequest,
+        });
         deps.httpRouter.use(
           await createManagedTokensRouter({
             store,
@@ -101,10 +106,11 @@ export const gatehousePlugin = createBackendPlugin({
             httpAuth: deps.httpAuth,
             permissions: deps.permissions,
             auditor: deps.auditor,
+            registeredPermissions,
+            credentialListers: () => inventory.listers(),
             tokenOptions: createTokenOptions({
               entry: managed.options,
-              instance: deps.instance,
-              pluginRequest: deps.pluginRequest,
+              registeredPermissions,
             }),
           }),
         );

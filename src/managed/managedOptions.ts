@@ -24,6 +24,16 @@ export const MANAGED_DEFAULTS = {
   rotationOverlapMs: 60 * 60_000,
 };
 
+/**
+ * The shortest overlap of a rotation: the old token's holders get time to
+ * change over, and a rotation can never be used to stop a token at once
+ * (that is a revocation, with its own permission).
+ */
+export const MIN_ROTATION_OVERLAP_MS = 60_000;
+
+export const ROTATION_OVERLAP_MESSAGE =
+  'must be at least 1 minute (e.g. 10m, 1h); to stop a token at once, revoke it';
+
 // A lifetime of zero would refuse every token the entry exists to issue.
 const lifetimeSchema = durationSchema.refine(ms => ms >= 60_000, {
   message: 'must be at least 1 minute (e.g. 30d, 12h)',
@@ -32,7 +42,9 @@ const lifetimeSchema = durationSchema.refine(ms => ms >= 60_000, {
 const optionsSchema = z.strictObject({
   maxLifetime: lifetimeSchema.optional(),
   defaultLifetime: lifetimeSchema.optional(),
-  rotationOverlap: durationSchema.optional(),
+  rotationOverlap: durationSchema
+    .refine(ms => ms >= MIN_ROTATION_OVERLAP_MS, ROTATION_OVERLAP_MESSAGE)
+    .optional(),
   syncInterval: durationSchema.optional(),
   maxStale: durationSchema.optional(),
 });

@@ -24,8 +24,24 @@ export const managedTokenRevokePermission = createPermission({
   attributes: { action: 'delete' },
 });
 
+/**
+ * Lifts the scope check from a user's other gatehouse permissions: with it,
+ * a user may create (with `gatehouse.token.create`), rotate and revoke
+ * (with `gatehouse.token.revoke` as well) tokens of any scope, unrestricted
+ * ones included. Without it, every grant of the token must be a permission
+ * the user holds unconditionally, named one by one. No action attribute, so
+ * that a policy allowing every `create` or `read` does not grant it.
+ *
+ * @public
+ */
+export const managedTokenUnrestrictedPermission = createPermission({
+  name: 'gatehouse.token.unrestricted',
+  attributes: {},
+});
+
 export const MANAGED_TOKEN_PERMISSIONS = [
   managedTokenCreatePermission,
   managedTokenReadPermission,
   managedTokenRevokePermission,
+  managedTokenUnrestrictedPermission,
 ];

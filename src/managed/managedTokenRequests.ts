@@ -4,11 +4,18 @@ import { describeIssues } from '../lib/configIssues';
 import { durationSchema } from '../lib/durationSchema';
 import { durationText } from '../lib/durationText';
 import {
+  isReadableText,
   isSafeSubjectText,
+  reservedPrefixMessage,
   reservedSubjectPrefix,
+  UNREADABLE_TEXT_MESSAGE,
   UNSAFE_SUBJECT_MESSAGE,
 } from '../lib/subjects';
-import type { ManagedEntryOptions } from './managedOptions';
+import {
+  ManagedEntryOptions,
+  MIN_ROTATION_OVERLAP_MS,
+  ROTATION_OVERLAP_MESSAGE,
+} from './managedOptions';
 import type { ManagedAccessRestriction } from './ManagedTokenStore';
 
 /** Backstage plugin ids: lower-case letters, digits and dashes. */
@@ -36,14 +43,23 @@ const subjectSchema = z
   .string()
   .max(100)
   .refine(isSafeSubjectText, UNSAFE_SUBJECT_MESSAGE)
-  .refine(
-    subject => !reservedSubjectPrefix(subject),
-    "must not start with 'plugin:', 'external:' or 'user:', which is how Backstage's own principals begin",
-  );
+  .superRefine((subject, ctx) => {
+    const prefix = reservedSubjectPrefix(subject);
+    if (prefix) {
+      ctx.addIssue({ code: 'custom', message: reservedPrefixMessage(prefix) });
+    }
+  });
+
+/** Text shown to people: the inventory, the page, audit logs, terminals. */
+const readableText = (max: number) =>
+  z.string().max(max).refine(isReadableText, UNREADABLE_TEXT_MESSAGE);
 
 const createSchema = z.strictObject({
   subject: subjectSchema,
-  description: z.string().min(1, 'must say what the token is for').max(500),
+  description: readableText(500).refine(
+    text => text.trim().length > 0,
+    'must say what the token is for',
+  ),
   expiresAt: z.iso.datetime({ offset: true }).optional(),
   expiresIn: durationSchema.optional(),
   accessRestrictions: z
@@ -57,6 +73,8 @@ export interface CreateRequest {
   subject: string;
   description: string;
   expiresAt: number;
+  /** Whether the caller asked for this lifetime (else it is the default). */
+  lifetimeGiven: boolean;
   accessRestrictions?: ManagedAccessRestriction[];
 }
 
@@ -108,12 +126,14 @@ export function parseCreateRequest(
     subject: request.subject,
     description: request.description,
     expiresAt,
+    lifetimeGiven:
+      request.expiresAt !== undefined || request.expiresIn !== undefined,
     accessRestrictions: request.accessRestrictions,
   };
 }
 
 const revokeSchema = z.strictObject({
-  reason: z.string().max(500).optional(),
+  reason: readableText(500).optional(),
 });
 
 export function parseRevokeRequest(body: unknown): { reason?: string } {
@@ -121,7 +141,9 @@ export function parseRevokeRequest(body: unknown): { reason?: string } {
 }
 
 const rotateSchema = z.strictObject({
-  overlap: durationSchema.optional(),
+  overlap: durationSchema
+    .refine(ms => ms >= MIN_ROTATION_OVERLAP_MS, ROTATION_OVERLAP_MESSAGE)
+    .optional(),
 });
 
 export function parseRotateRequest(body: unknown): { overlapMs?: number } {

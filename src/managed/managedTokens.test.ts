@@ -203,17 +203,35 @@ describe('gatehouse-managed', () => {
       accessRestrictions: [{ plugin: 'demo' }],
     });
     const rotated = await api('post', `/tokens/${first.id}/rotate`).send({
-      overlap: 0,
+      overlap: '1m',
     });
     expect(rotated.status).toBe(201);
     expect(rotated.body).toMatchObject({
       subject: 'rotating',
       accessRestrictions: [{ plugin: 'demo' }],
       rotatedFrom: first.id,
-      previous: { id: first.id, status: 'expired' },
+      previous: { id: first.id, status: 'active', rotatedTo: rotated.body.id },
     });
+    const overlapEnd = Date.parse(rotated.body.previous.expiresAt);
+    expect(overlapEnd - Date.now()).toBeGreaterThan(50_000);
+    expect(overlapEnd - Date.now()).toBeLessThanOrEqual(60_000);
     expect((await whoami(backend, rotated.body.token)).status).toBe(200);
-    expect((await whoami(backend, first.token)).status).toBe(401);
+    expect((await whoami(backend, first.token)).status).toBe(200);
+
+    // One successor per token: a second rotation is refused.
+    const again = await api('post', `/tokens/${first.id}/rotate`).send({});
+    expect(again.status).toBe(409);
+    expect(again.body.error.message).toBe(
+      `Managed token '${first.id}' was rotated already, to '${rotated.body.id}'; rotate that one instead`,
+    );
+    // A rotation never stops a token at once: that is a revocation.
+    const instant = await api('post', `/tokens/${rotated.body.id}/rotate`).send(
+      { overlap: 0 },
+    );
+    expect(instant.status).toBe(400);
+    expect(instant.body.error.message).toContain(
+      'overlap: must be at least 1 minute',
+    );
   });
 
   it.each([
@@ -371,14 +389,15 @@ describe('gatehouse-managed', () => {
         'rotate',
         id,
         '--overlap',
-        '0s',
+        '1m',
         '--backend-url',
         base,
       ]);
       expect(rotated.stdout).toContain('New token (shown once):');
       const next = /^  (gthm_\S+)$/m.exec(rotated.stdout)![1];
       expect((await whoami(backend, next)).status).toBe(200);
-      expect((await whoami(backend, token)).status).toBe(401);
+      // The old one works for the overlap.
+      expect((await whoami(backend, token)).status).toBe(200);
       const nextId = rotated.stdout
         .split('\n')
         .find(l => l.includes('from-cli'))!
@@ -394,6 +413,8 @@ describe('gatehouse-managed', () => {
       ]);
       expect(revoked.stdout).toMatch(/^Revoked: .* revoked /);
       expect((await whoami(backend, next)).status).toBe(401);
+      // Revoking a token revokes its rotation chain: the old one too.
+      expect((await whoami(backend, token)).status).toBe(401);
       process.env.GATEHOUSE_TOKEN = GATEHOUSE_ONLY;
       const refused = await runBuiltGatehouseInProcess([
         'tokens',
@@ -442,7 +463,14 @@ describe('gatehouse-managed', () => {
       'gatehouse.token.create',
       'gatehouse.token.read',
       'gatehouse.token.revoke',
+      'gatehouse.token.unrestricted',
     ]);
+    // The admin (unrestricted) may give any scope; the narrow service only
+    // what is within its own.
+    expect(response.body.anyScope).toBe(true);
+    expect(
+      (await api('get', '/tokens/options', GATEHOUSE_ONLY)).body.anyScope,
+    ).toBe(false);
     // A plugin that registers no permissions is offered as a whole.
     expect(plugins.demo).toEqual([]);
     // Needs gatehouse.token.create, like creating a token.

@@ -1,6 +1,5 @@
 import type {
   AuditorService,
-  BackstageCredentials,
   HttpAuthService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
@@ -14,10 +13,19 @@ import {
   AuthorizeResult,
   BasicPermission,
 } from '@backstage/plugin-permission-common';
+import type { JsonObject } from '@backstage/types';
 import express, { Request } from 'express';
 import Router from 'express-promise-router';
 import { randomUUID } from 'node:crypto';
+import type { CredentialLister } from '../inventory/credentialDefinition';
+import { subjectsLookAlike } from '../lib/subjects';
 import { fingerprintOfDigest, sha256Hex } from '../lib/tokenDigest';
+import { Caller, identifyCaller } from './caller';
+import {
+  GrantCheckDeps,
+  mayGiveAnyScope,
+  whyScopeNotAllowed,
+} from './grantCheck';
 import type { ManagedEntryOptions } from './managedOptions';
 import { createManagedToken } from './managedTokenFormat';
 import {
@@ -26,6 +34,7 @@ import {
   managedTokenRevokePermission,
 } from './managedTokenPermissions';
 import {
+  CreateRequest,
   parseCreateRequest,
   parseRevokeRequest,
   parseRotateRequest,
@@ -36,7 +45,7 @@ import type {
   ManagedTokenStore,
 } from './ManagedTokenStore';
 import type { ManagedTokenTable } from './ManagedTokenTable';
-import { allAccessRestrictionsOf, scopeNotWithin } from './scopeWithin';
+import type { PluginPermissions } from './registeredPermissions';
 import type { TokenOptions } from './tokenOptions';
 
 /** What the API shows of a token: never the token, never its hash. */
@@ -49,6 +58,9 @@ export function tokenView(record: ManagedTokenRecord, now: number) {
     subject: record.subject,
     description: record.description,
     createdBy: record.createdBy,
+    ...(record.createdByCredential
+      ? { createdByCredential: record.createdByCredential }
+      : {}),
     createdAt: iso(record.createdAt),
     expiresAt: iso(record.expiresAt),
     accessRestrictions: record.accessRestrictions,
@@ -58,7 +70,9 @@ export function tokenView(record: ManagedTokenRecord, now: number) {
         : record.expiresAt <= now
           ? 'expired'
           : 'active',
+    ...(record.mintedBy ? { mintedBy: record.mintedBy } : {}),
     ...(record.rotatedFrom ? { rotatedFrom: record.rotatedFrom } : {}),
+    ...(record.rotatedTo ? { rotatedTo: record.rotatedTo } : {}),
     ...(record.revokedAt !== undefined
       ? {
           revokedAt: iso(record.revokedAt),
@@ -69,21 +83,15 @@ export function tokenView(record: ManagedTokenRecord, now: number) {
   };
 }
 
-function actorOf(credentials: BackstageCredentials): string {
-  const principal = credentials.principal as {
-    type: string;
-    userEntityRef?: string;
-    subject?: string;
-  };
-  return principal.type === 'user'
-    ? principal.userEntityRef!
-    : principal.subject!;
-}
-
 /**
  * `/api/gatehouse`: create, list, read, revoke and rotate managed tokens.
- * Every change is written to the database, applied to this replica's table
- * at once, and audited; the other replicas see it at their next sync.
+ * Every change is written to the database in one transaction, applied to
+ * this replica's table at once, and audited; the other replicas see it at
+ * their next sync.
+ *
+ * A token is a delegation: it never carries more authority than whoever
+ * made it (see grantCheck), never outlives the credential that made it,
+ * and is revoked with it.
  */
 export async function createManagedTokensRouter(options: {
   store: ManagedTokenStore;
@@ -92,12 +100,18 @@ export async function createManagedTokensRouter(options: {
   httpAuth: HttpAuthService;
   permissions: PermissionsService;
   auditor: AuditorService;
+  /** Every permission the backend's plugins registered (for users' grants). */
+  registeredPermissions: () => Promise<PluginPermissions[]>;
+  /** The inventory's sources: which static token is calling, which subjects are taken. */
+  credentialListers: () => CredentialLister[];
   /** What the new-token form may offer (GET /tokens/options). */
   tokenOptions?: () => Promise<TokenOptions>;
-  now?: () => number;
 }): Promise<express.Router> {
   const { store, table, entry, httpAuth, permissions, auditor } = options;
-  const now = options.now ?? Date.now;
+  const grantDeps: GrantCheckDeps = {
+    permissions,
+    registeredPermissions: options.registeredPermissions,
+  };
   const router = Router();
   router.use(express.json({ limit: '16kb' }));
   // A body that is not JSON, or too large: the caller's mistake, not a 500.
@@ -118,44 +132,157 @@ export async function createManagedTokensRouter(options: {
     },
   );
 
-  async function authorize(req: Request, permission: BasicPermission) {
+  /** The caller, if it holds every one of `required`. */
+  async function authorize(
+    req: Request,
+    ...required: BasicPermission[]
+  ): Promise<Caller> {
     const credentials = await httpAuth.credentials(req, {
       allow: ['user', 'service'],
     });
-    const [decision] = await permissions.authorize([{ permission }], {
-      credentials,
+    const decisions = await permissions.authorize(
+      required.map(permission => ({ permission })),
+      { credentials },
+    );
+    const caller = identifyCaller(req, credentials, {
+      table,
+      listers: options.credentialListers,
     });
-    if (decision.result !== AuthorizeResult.ALLOW) {
+    const missing = required.find(
+      (_, i) => decisions[i].result !== AuthorizeResult.ALLOW,
+    );
+    if (missing) {
+      throw new NotAllowedError(`'${caller.name}' may not use ${missing.name}`);
+    }
+    return caller;
+  }
+
+  /** Refuses a caller whose own authority does not cover `scope`. */
+  async function assertMayHandle(
+    caller: Caller,
+    scope: ManagedAccessRestriction[] | undefined,
+    verb: 'create' | 'rotate' | 'revoke',
+  ) {
+    const why = await whyScopeNotAllowed(caller, scope, grantDeps);
+    if (why) {
       throw new NotAllowedError(
-        `'${actorOf(credentials)}' may not use ${permission.name}`,
+        `'${caller.name}' may not ${verb} this token: ${why}`,
       );
     }
-    return credentials;
   }
 
   /**
-   * A restricted service may only give a token a scope within its own, so
-   * that a token can never be used to widen what its creator may do.
+   * A subject another configured credential has (or one that reads like
+   * it) would let a token pass for that credential in audit logs and
+   * policies; only a caller who may give any scope may choose one (to move
+   * a static token's caller to a managed token, say).
    */
-  function assertScopeWithinCaller(
-    credentials: BackstageCredentials,
-    requested: ManagedAccessRestriction[] | undefined,
-  ) {
-    const principal = credentials.principal as {
-      type: string;
-      accessRestrictions?: unknown;
-    };
-    if (principal.type !== 'service' || !principal.accessRestrictions) {
-      return;
-    }
-    const own = allAccessRestrictionsOf(credentials);
-    const why = own
-      ? scopeNotWithin(requested, own)
-      : "its access restrictions cannot be read from this Backstage version's credentials";
-    if (why) {
-      throw new NotAllowedError(
-        `'${actorOf(credentials)}' may not create this token: ${why}`,
+  async function assertSubjectFree(caller: Caller, subject: string) {
+    if (await mayGiveAnyScope(caller, grantDeps)) return;
+    for (const lister of options.credentialListers()) {
+      if (lister.source !== 'gatehouse-static' && lister.source !== 'static') {
+        continue;
+      }
+      const taken = (await lister.list()).find(c =>
+        subjectsLookAlike(subject, c.subject),
       );
+      if (taken) {
+        throw new NotAllowedError(
+          `'${caller.name}' may not create this token: its subject reads like '${taken.subject}', a configured credential's; choose another`,
+        );
+      }
+    }
+  }
+
+  /**
+   * The expiry a token may have: a credential that expires makes nothing
+   * that outlives it. Asked for explicitly, a later one is refused; the
+   * default lifetime is cut short instead.
+   */
+  function expiryFor(caller: Caller, request: CreateRequest): number {
+    const limit = caller.type === 'service' ? caller.expiresAt : undefined;
+    if (limit === undefined || request.expiresAt <= limit) {
+      return request.expiresAt;
+    }
+    if (request.lifetimeGiven) {
+      throw new InputError(
+        `Invalid request: the token may not outlive the credential creating it, which expires at ${new Date(limit).toISOString()}; ask for a shorter lifetime, or leave it out to get that expiry`,
+      );
+    }
+    return limit;
+  }
+
+  /** Who made a token, as its row and its audit event say. */
+  const madeBy = (caller: Caller) => ({
+    createdBy: caller.name,
+    ...(caller.type === 'service'
+      ? {
+          createdByCredential: caller.credential,
+          mintedBy: caller.managedTokenId,
+        }
+      : {}),
+  });
+
+  function newSecret() {
+    const token = createManagedToken();
+    const tokenHash = sha256Hex(token);
+    return {
+      token,
+      id: randomUUID(),
+      tokenHash,
+      fingerprint: fingerprintOfDigest(tokenHash),
+    };
+  }
+
+  function auditMeta(
+    record: Pick<
+      ManagedTokenRecord,
+      | 'id'
+      | 'subject'
+      | 'fingerprint'
+      | 'accessRestrictions'
+      | 'expiresAt'
+      | 'createdByCredential'
+      | 'mintedBy'
+      | 'rotatedFrom'
+    >,
+  ): JsonObject {
+    return {
+      id: record.id,
+      subject: record.subject,
+      fingerprint: record.fingerprint,
+      accessRestrictions: record.accessRestrictions
+        ? JSON.stringify(record.accessRestrictions)
+        : 'none',
+      expiresAt: new Date(record.expiresAt).toISOString(),
+      ...(record.createdByCredential
+        ? { createdByCredential: record.createdByCredential }
+        : {}),
+      ...(record.mintedBy ? { mintedBy: record.mintedBy } : {}),
+      ...(record.rotatedFrom ? { rotatedFrom: record.rotatedFrom } : {}),
+    };
+  }
+
+  /** Runs `change` inside an audit event: initiated, then succeeded or failed. */
+  async function audited<T>(
+    req: Request,
+    eventId: string,
+    meta: JsonObject,
+    change: () => Promise<{ result: T; meta?: JsonObject }>,
+  ): Promise<T> {
+    const event = await auditor.createEvent({
+      eventId,
+      severityLevel: 'medium',
+      request: req,
+      meta,
+    });
+    try {
+      const done = await change();
+      await event.success(done.meta ? { meta: done.meta } : undefined);
+      return done.result;
+    } catch (error) {
+      await event.fail({ error: error as Error });
+      throw error;
     }
   }
 
@@ -165,145 +292,132 @@ export async function createManagedTokensRouter(options: {
     return record;
   }
 
-  async function issue(
-    req: Request,
-    credentials: BackstageCredentials,
-    fields: Pick<
-      ManagedTokenRecord,
-      'subject' | 'description' | 'expiresAt' | 'accessRestrictions'
-    > & { rotatedFrom?: string },
-    eventId: string,
-  ) {
-    const token = createManagedToken();
-    const tokenHash = sha256Hex(token);
-    const at = now();
-    const record: ManagedTokenRecord = {
-      ...fields,
-      id: randomUUID(),
-      tokenHash,
-      fingerprint: fingerprintOfDigest(tokenHash),
-      createdBy: actorOf(credentials),
-      createdAt: at,
-      updatedAt: at,
-    };
-    const event = await auditor.createEvent({
-      eventId,
-      severityLevel: 'medium',
-      request: req,
-      meta: {
-        id: record.id,
-        subject: record.subject,
-        fingerprint: record.fingerprint,
-        accessRestrictions: record.accessRestrictions
-          ? JSON.stringify(record.accessRestrictions)
-          : 'none',
-        expiresAt: new Date(record.expiresAt).toISOString(),
-        ...(fields.rotatedFrom ? { rotatedFrom: fields.rotatedFrom } : {}),
-      },
-    });
-    try {
-      await store.insert(record);
-      table.apply(record);
-      await event.success();
-    } catch (error) {
-      await event.fail({ error: error as Error });
-      throw error;
-    }
-    return { ...tokenView(record, at), token };
-  }
-
   router.post('/tokens', async (req, res) => {
-    const credentials = await authorize(req, managedTokenCreatePermission);
-    const request = parseCreateRequest(req.body, entry, now());
-    assertScopeWithinCaller(credentials, request.accessRestrictions);
-    res
-      .status(201)
-      .json(await issue(req, credentials, request, 'managed-token-create'));
+    const caller = await authorize(req, managedTokenCreatePermission);
+    const request = parseCreateRequest(req.body, entry, table.now());
+    await assertSubjectFree(caller, request.subject);
+    await assertMayHandle(caller, request.accessRestrictions, 'create');
+    const { token, ...secret } = newSecret();
+    const fields = {
+      ...secret,
+      subject: request.subject,
+      description: request.description,
+      accessRestrictions: request.accessRestrictions,
+      expiresAt: expiryFor(caller, request),
+      ...madeBy(caller),
+    };
+    const record = await audited(
+      req,
+      'managed-token-create',
+      auditMeta(fields),
+      async () => ({ result: await store.create(fields) }),
+    );
+    table.apply(record);
+    res.status(201).json({ ...tokenView(record, table.now()), token });
   });
 
   router.get('/tokens', async (req, res) => {
     await authorize(req, managedTokenReadPermission);
-    const at = now();
+    const at = table.now();
     res.json({ items: (await store.list()).map(r => tokenView(r, at)) });
   });
 
   // Before /tokens/:id, which would take 'options' for an id.
   router.get('/tokens/options', async (req, res) => {
-    await authorize(req, managedTokenCreatePermission);
+    const caller = await authorize(req, managedTokenCreatePermission);
     if (!options.tokenOptions) throw new NotFoundError('No token options');
-    res.json(await options.tokenOptions());
+    res.json({
+      ...(await options.tokenOptions()),
+      // False: every grant must be named and held by the caller.
+      anyScope: await mayGiveAnyScope(caller, grantDeps),
+    });
   });
 
   router.get('/tokens/:id', async (req, res) => {
     await authorize(req, managedTokenReadPermission);
-    res.json(tokenView(await getOr404(req.params.id), now()));
+    res.json(tokenView(await getOr404(req.params.id), table.now()));
   });
 
   router.delete('/tokens/:id', async (req, res) => {
-    const credentials = await authorize(req, managedTokenRevokePermission);
+    const caller = await authorize(req, managedTokenRevokePermission);
     const { reason } = parseRevokeRequest(req.body);
     const existing = await getOr404(req.params.id);
-    const event = await auditor.createEvent({
-      eventId: 'managed-token-revoke',
-      severityLevel: 'medium',
-      request: req,
-      meta: {
+    await assertMayHandle(caller, existing.accessRestrictions, 'revoke');
+    const revoked = await audited(
+      req,
+      'managed-token-revoke',
+      {
         id: existing.id,
         subject: existing.subject,
         fingerprint: existing.fingerprint,
         ...(reason ? { reason } : {}),
       },
-    });
-    try {
-      const revoked = await store.revoke(existing.id, {
-        revokedBy: actorOf(credentials),
-        reason,
-        at: now(),
-      });
-      table.apply(revoked!);
-      await event.success();
-      res.json(tokenView(revoked!, now()));
-    } catch (error) {
-      await event.fail({ error: error as Error });
-      throw error;
+      async () => {
+        const result = (await store.revoke(existing.id, {
+          revokedBy: caller.name,
+          reason,
+        }))!;
+        return {
+          result,
+          meta: { alsoRevoked: result.alsoRevoked.map(r => r.id).join(' ') },
+        };
+      },
+    );
+    for (const record of [revoked.token, ...revoked.alsoRevoked]) {
+      table.apply(record);
     }
+    res.json({
+      ...tokenView(revoked.token, table.now()),
+      alsoRevoked: revoked.alsoRevoked.map(r => ({
+        id: r.id,
+        subject: r.subject,
+      })),
+    });
   });
 
   router.post('/tokens/:id/rotate', async (req, res) => {
-    const credentials = await authorize(req, managedTokenCreatePermission);
+    // A rotation stops the old token and hands out its successor: what a
+    // revocation needs, and what a creation needs.
+    const caller = await authorize(
+      req,
+      managedTokenCreatePermission,
+      managedTokenRevokePermission,
+    );
     const { overlapMs = entry.rotationOverlapMs } = parseRotateRequest(
       req.body,
     );
     const old = await getOr404(req.params.id);
-    assertScopeWithinCaller(credentials, old.accessRestrictions);
-    const at = now();
-    if (old.revokedAt !== undefined || old.expiresAt <= at) {
-      throw new InputError(
-        `Managed token '${old.id}' is ${old.revokedAt !== undefined ? 'revoked' : 'expired'}; create a new one instead`,
-      );
-    }
-    // The successor lives as long as its predecessor was meant to.
-    const lifetime = Math.min(
-      old.expiresAt - old.createdAt,
-      entry.maxLifetimeMs,
-    );
-    const created = await issue(
+    await assertMayHandle(caller, old.accessRestrictions, 'rotate');
+    const { token, ...secret } = newSecret();
+    const { previous, successor } = await audited(
       req,
-      credentials,
-      {
-        subject: old.subject,
-        description: old.description,
-        accessRestrictions: old.accessRestrictions,
-        expiresAt: at + lifetime,
-        rotatedFrom: old.id,
-      },
       'managed-token-rotate',
+      { ...auditMeta(old), rotatedFrom: old.id, successor: secret.id },
+      async () => ({
+        result: await store.rotate(
+          old.id,
+          {
+            ...secret,
+            ...madeBy(caller),
+            // The successor lives as long as its predecessor was meant to,
+            // and no longer than the credential rotating it.
+            lifetimeMs: Math.min(
+              old.expiresAt - old.createdAt,
+              entry.maxLifetimeMs,
+            ),
+            notAfter: caller.type === 'service' ? caller.expiresAt : undefined,
+          },
+          overlapMs,
+        ),
+      }),
     );
-    const shortened = await store.shortenLife(old.id, at + overlapMs, at);
-    table.apply(shortened!);
+    table.apply(previous);
+    table.apply(successor);
+    const at = table.now();
     res.status(201).json({
-      ...created,
-      previous: tokenView(shortened!, at),
+      ...tokenView(successor, at),
+      token,
+      previous: tokenView(previous, at),
     });
   });
 

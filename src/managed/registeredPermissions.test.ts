@@ -1,15 +1,17 @@
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { PluginRequestService } from '../pluginRequest/PluginRequestService';
+import { createRegisteredPermissions } from './registeredPermissions';
 import { createTokenOptions } from './tokenOptions';
 
 /**
- * The new-token form's options against plugins over real HTTP on loopback:
+ * The permissions of plugins over real HTTP on loopback, and the new-token
+ * form's options made of them:
  * one that answers, one that never does, one that fails and one that sends
  * junk. The through-the-backend case (real plugins, real permissions
  * registry) is in managedTokens.test.ts.
  */
-describe('createTokenOptions', () => {
+describe('createRegisteredPermissions', () => {
   let server: Server;
   let base: string;
   const requests: string[] = [];
@@ -30,9 +32,20 @@ describe('createTokenOptions', () => {
           ? '{"permissions":{"not":"a list"}}'
           : JSON.stringify({
               permissions: [
-                { name: 'fast.thing.read', attributes: { action: 'read' } },
+                {
+                  type: 'basic',
+                  name: 'fast.thing.read',
+                  attributes: { action: 'read' },
+                },
                 { name: 42 },
                 { name: 'fast.other' },
+                {
+                  type: 'resource',
+                  name: 'fast.entity.delete',
+                  attributes: { action: 'delete' },
+                  resourceType: 'fast-entity',
+                },
+                { type: 'resource', name: 'fast.no.type' },
               ],
             }),
       );
@@ -59,13 +72,8 @@ describe('createTokenOptions', () => {
     },
   } as unknown as PluginRequestService;
 
-  function options(now: () => number) {
-    return createTokenOptions({
-      entry: {
-        maxLifetimeMs: 30 * 86_400_000,
-        defaultLifetimeMs: 7 * 86_400_000,
-        rotationOverlapMs: 3_600_000,
-      } as never,
+  function registered(now: () => number) {
+    return createRegisteredPermissions({
       instance: {
         getInstalledPlugins: async () =>
           ['slow', 'fast', 'junk', 'broken'].map(pluginId => ({ pluginId })),
@@ -76,9 +84,43 @@ describe('createTokenOptions', () => {
     });
   }
 
-  it('offers each plugin, with the permissions of those that answer in time', async () => {
+  it('lists each plugin, with the permissions of those that answer in time', async () => {
     // Without the timeout, 'slow' would hold this past Jest's 5 s limit.
-    const result = await options(Date.now)();
+    const result = await registered(Date.now)();
+    expect(result).toEqual([
+      { pluginId: 'broken', permissions: [], read: false },
+      {
+        pluginId: 'fast',
+        permissions: [
+          {
+            type: 'resource',
+            name: 'fast.entity.delete',
+            attributes: { action: 'delete' },
+            resourceType: 'fast-entity',
+          },
+          { type: 'basic', name: 'fast.other', attributes: {} },
+          {
+            type: 'basic',
+            name: 'fast.thing.read',
+            attributes: { action: 'read' },
+          },
+        ],
+        read: true,
+      },
+      { pluginId: 'junk', permissions: [], read: false },
+      { pluginId: 'slow', permissions: [], read: false },
+    ]);
+  });
+
+  it('offers the new-token form the lifetimes and each permission with its action', async () => {
+    const result = await createTokenOptions({
+      entry: {
+        maxLifetimeMs: 30 * 86_400_000,
+        defaultLifetimeMs: 7 * 86_400_000,
+        rotationOverlapMs: 3_600_000,
+      } as never,
+      registeredPermissions: registered(Date.now),
+    })();
     expect(result).toEqual({
       maxLifetimeMs: 30 * 86_400_000,
       defaultLifetimeMs: 7 * 86_400_000,
@@ -88,6 +130,7 @@ describe('createTokenOptions', () => {
         {
           pluginId: 'fast',
           permissions: [
+            { name: 'fast.entity.delete', action: 'delete' },
             { name: 'fast.other' },
             { name: 'fast.thing.read', action: 'read' },
           ],
@@ -100,7 +143,7 @@ describe('createTokenOptions', () => {
 
   it('asks the plugins again only after a minute', async () => {
     let at = 1_000_000;
-    const get = options(() => at);
+    const get = registered(() => at);
     await get();
     const asked = requests.length;
     at += 59_000;

@@ -45,6 +45,7 @@ describe('the restrictions self-check', () => {
   async function tableWith(records: ManagedTokenRecord[]) {
     const table = new ManagedTokenTable({ logger });
     await table.attach({
+      now: async () => Date.now(),
       active: async () => records,
       changedSince: async () => [],
     } as never);

@@ -29,7 +29,7 @@ function patternWithin(requested: string, granted: string): boolean {
  */
 export function scopeNotWithin(
   requested: ManagedAccessRestriction[] | undefined,
-  own: Map<string, BackstagePrincipalAccessRestrictions>,
+  own: ReadonlyMap<string, BackstagePrincipalAccessRestrictions>,
 ): string | undefined {
   if (!requested) {
     return 'a restricted service may only create tokens with access restrictions within its own';

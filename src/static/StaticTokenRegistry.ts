@@ -191,6 +191,11 @@ export class StaticTokenRegistry {
     return [...this.#table.records()];
   }
 
+  /** The token with this SHA-256 (lower-case hex), if one is configured. */
+  recordOf(digest: string): StaticTokenRecord | undefined {
+    return this.#table.get(digest);
+  }
+
   /** The entry index for the options Backstage passes to `initialize`. */
   bindEntry(options: Config): number {
     return this.#binder.bind(options);

@@ -9,6 +9,7 @@ import {
 import { GatehouseConfigError } from '../lib/GatehouseConfigError';
 import {
   isSafeSubjectText,
+  reservedPrefixMessage,
   reservedSubjectPrefix,
   UNSAFE_SUBJECT_MESSAGE,
 } from '../lib/subjects';
@@ -58,7 +59,7 @@ const subjectSchema = z
     if (prefix) {
       ctx.addIssue({
         code: 'custom',
-        message: `must not start with '${prefix}', which is how Backstage's own principals begin (plugins, JWT callers, users); choose a name such as 'ci-pipeline'`,
+        message: reservedPrefixMessage(prefix),
       });
     }
   });

@@ -558,16 +558,21 @@ describe('gatehouse-static start-up validation', () => {
               { token: NEXT_TOKEN, subject: 'External:github:octocat' },
               { token: HASHED_TOKEN, subject: 'ci\u202epipeline' },
               { token: ADDED_TOKEN, subject: 'ci\u200bpipeline' },
+              // Fullwidth colon; Cyrillic er: they read as 'plugin:'.
+              { token: EXPIRED_TOKEN, subject: 'plugin\uff1acatalog' },
+              { token: FUTURE_TOKEN, subject: '\u0440lugin:catalog' },
             ],
           },
         },
       ]),
     ).toMatchInlineSnapshot(`
      "Invalid backend.auth.externalAccess configuration:
-       - backend.auth.externalAccess[0].options.tokens[0].subject: must not start with 'plugin:', which is how Backstage's own principals begin (plugins, JWT callers, users); choose a name such as 'ci-pipeline'
-       - backend.auth.externalAccess[0].options.tokens[1].subject: must not start with 'external:', which is how Backstage's own principals begin (plugins, JWT callers, users); choose a name such as 'ci-pipeline'
+       - backend.auth.externalAccess[0].options.tokens[0].subject: must not start with 'plugin:' or anything that reads like it, which is how Backstage's own principals begin (plugins, JWT callers, users); choose a name such as 'ci-pipeline'
+       - backend.auth.externalAccess[0].options.tokens[1].subject: must not start with 'external:' or anything that reads like it, which is how Backstage's own principals begin (plugins, JWT callers, users); choose a name such as 'ci-pipeline'
        - backend.auth.externalAccess[0].options.tokens[2].subject: must be a non-empty string without white space, control or format characters
-       - backend.auth.externalAccess[0].options.tokens[3].subject: must be a non-empty string without white space, control or format characters"
+       - backend.auth.externalAccess[0].options.tokens[3].subject: must be a non-empty string without white space, control or format characters
+       - backend.auth.externalAccess[0].options.tokens[4].subject: must not start with 'plugin:' or anything that reads like it, which is how Backstage's own principals begin (plugins, JWT callers, users); choose a name such as 'ci-pipeline'
+       - backend.auth.externalAccess[0].options.tokens[5].subject: must not start with 'plugin:' or anything that reads like it, which is how Backstage's own principals begin (plugins, JWT callers, users); choose a name such as 'ci-pipeline'"
     `);
   });
 

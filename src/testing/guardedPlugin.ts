@@ -5,10 +5,27 @@ import {
 import { createPermission } from '@backstage/plugin-permission-common';
 import express from 'express';
 
+/** What `guarded` registers, as a plugin registers the permissions it checks. */
+export const guardedThingRead = createPermission({
+  name: 'guarded.thing.read',
+  attributes: { action: 'read' },
+});
+export const guardedThingDelete = createPermission({
+  name: 'guarded.thing.delete',
+  attributes: { action: 'delete' },
+});
+export const guardedEntityRead = createPermission({
+  name: 'guarded.entity.read',
+  attributes: { action: 'read' },
+  resourceType: 'guarded-entity',
+});
+
 /**
  * A plugin that checks a permission described in the request body with the
  * caller's credentials, through `coreServices.permissions`, as a plugin
- * guarding an endpoint would.
+ * guarding an endpoint would. It registers three permissions of its own
+ * (a basic read and delete, a resource read), so that policies and
+ * Gatehouse's grant checks can find them.
  */
 export const guardedPlugin = createBackendPlugin({
   pluginId: 'guarded',
@@ -18,8 +35,14 @@ export const guardedPlugin = createBackendPlugin({
         httpRouter: coreServices.httpRouter,
         httpAuth: coreServices.httpAuth,
         permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
       },
-      async init({ httpRouter, httpAuth, permissions }) {
+      async init({ httpRouter, httpAuth, permissions, permissionsRegistry }) {
+        permissionsRegistry.addPermissions([
+          guardedThingRead,
+          guardedThingDelete,
+          guardedEntityRead,
+        ]);
         const router = express.Router();
         router.use(express.json());
         router.post('/authorize', async (req, res) => {
