@@ -20,10 +20,10 @@ import {
 } from '../src/inventory/inventoryRows';
 import { UsageLedger } from '../src/inventory/UsageLedger';
 import {
-  StoredUsage,
   SUBJECTS_KEPT_PER_ENTRY,
   UsageStore,
 } from '../src/inventory/UsageStore';
+import { readEveryUsageRow as readEveryRow } from '../src/testing/readEveryUsageRow';
 import { log } from './log';
 import { median } from './stats';
 
@@ -157,37 +157,6 @@ async function seed(
       }
     });
   }
-}
-
-/** The read before it was scoped: both tables whole (kept here as the baseline). */
-async function readEveryRow(db: Knex, now: number) {
-  const dayStart = Math.floor((now - DAY) / HOUR) * HOUR;
-  const monthStart = Math.floor((now - 30 * DAY) / HOUR) * HOUR;
-  const counted = (await db(COUNTS)
-    .select('credential_id')
-    .sum({ uses30d: 'uses' })
-    .sum({
-      uses24h: db.raw('CASE WHEN hour >= ? THEN uses ELSE 0 END', [dayStart]),
-    })
-    .where('hour', '>=', monthStart)
-    .groupBy('credential_id')) as Array<Record<string, string | number>>;
-  const usage = new Map<string, StoredUsage>();
-  for (const row of counted) {
-    usage.set(String(row.credential_id), {
-      uses24h: Number(row.uses24h ?? 0),
-      uses30d: Number(row.uses30d ?? 0),
-    });
-  }
-  const time = (value: unknown) => (value === null ? undefined : Number(value));
-  for (const row of await db(LAST).select()) {
-    const entry = usage.get(row.credential_id) ?? { uses24h: 0, uses30d: 0 };
-    entry.lastUsedAt = time(row.last_used_at);
-    entry.lastPlugin = row.last_plugin ?? undefined;
-    entry.lastRejection = row.last_rejection ?? undefined;
-    entry.lastRejectionAt = time(row.last_rejection_at);
-    usage.set(row.credential_id, entry);
-  }
-  return usage;
 }
 
 export async function runUsageScale(

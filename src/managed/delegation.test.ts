@@ -9,7 +9,7 @@ import {
   withGatehouseToken,
 } from '../testing/runCli';
 import { guardedPlugin } from '../testing/guardedPlugin';
-import { whoami } from '../testing/requests';
+import { createManagedToken, gatehouseApi, whoami } from '../testing/requests';
 import {
   GatehouseTestBackend,
   startGatehouseTestBackend,
@@ -86,20 +86,12 @@ describe('managed tokens made by services', () => {
   afterAll(() => backend?.stop());
 
   const api = (method: 'get' | 'post' | 'delete', path: string, as: string) =>
-    request(backend.server)
-      [method](`/api/gatehouse${path}`)
-      .set('Authorization', `Bearer ${as}`);
-
-  async function create(as: string, body: object) {
-    const response = await api('post', '/tokens', as).send({
+    gatehouseApi(backend, method, path, as);
+  const create = (as: string, body: object) =>
+    createManagedToken(backend, as, {
       description: 'made in the delegation test',
       ...body,
     });
-    expect({ status: response.status, body: response.body }).toMatchObject({
-      status: 201,
-    });
-    return response.body;
-  }
 
   /** A managed token restricted to minting: what finding 2 started from. */
   const minter = (expiresIn = '1h') =>

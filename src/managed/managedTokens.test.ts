@@ -6,7 +6,12 @@ import {
   withGatehouseToken,
 } from '../testing/runCli';
 import { guardedPlugin } from '../testing/guardedPlugin';
-import { eventually, whoami } from '../testing/requests';
+import {
+  createManagedToken,
+  eventually,
+  gatehouseApi,
+  whoami,
+} from '../testing/requests';
 import { testPolicy } from '../testing/testPolicy';
 import { authBackendForTests, getUserToken } from '../testing/userTokens';
 import {
@@ -64,17 +69,8 @@ describe('gatehouse-managed', () => {
   afterAll(() => backend?.stop());
 
   const api = (method: 'get' | 'post' | 'delete', path: string, as = ADMIN) =>
-    request(backend.server)
-      [method](`/api/gatehouse${path}`)
-      .set('Authorization', `Bearer ${as}`);
-
-  async function create(body: object) {
-    const response = await api('post', '/tokens').send(body);
-    expect({ status: response.status, body: response.body }).toMatchObject({
-      status: 201,
-    });
-    return response.body;
-  }
+    gatehouseApi(backend, method, path, as);
+  const create = (body: object) => createManagedToken(backend, ADMIN, body);
 
   it('contract: this Backstage applies the restrictions a handler returns (the start-up self-check passed)', () => {
     expect(

@@ -12,6 +12,33 @@ export function whoami(
     .set('Authorization', `Bearer ${token}`);
 }
 
+/** A request to the gatehouse plugin's API (`/api/gatehouse<path>`) as the bearer of `token`. */
+export function gatehouseApi(
+  backend: GatehouseTestBackend,
+  method: 'get' | 'post' | 'delete',
+  path: string,
+  token: string,
+) {
+  return request(backend.server)
+    [method](`/api/gatehouse${path}`)
+    .set('Authorization', `Bearer ${token}`);
+}
+
+/** Creates a managed token as the bearer of `token`; fails the test unless 201. */
+export async function createManagedToken(
+  backend: GatehouseTestBackend,
+  token: string,
+  body: object,
+) {
+  const response = await gatehouseApi(backend, 'post', '/tokens', token).send(
+    body,
+  );
+  expect({ status: response.status, body: response.body }).toMatchObject({
+    status: 201,
+  });
+  return response.body;
+}
+
 /** The reason codes gatehouse-jwks logged for rejected tokens, oldest first. */
 export function jwksRejections(backend: GatehouseTestBackend): string[] {
   return backend.logs.entries
