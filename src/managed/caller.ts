@@ -7,6 +7,7 @@ import type { Request } from 'express';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import type { CredentialLister } from '../inventory/credentialDefinition';
 import { fingerprintOfDigest, sha256Hex } from '../lib/tokenDigest';
+import { MANAGED_TOKEN_PREFIX } from './managedTokenFormat';
 import type { ManagedTokenTable } from './ManagedTokenTable';
 import { allAccessRestrictionsOf } from './scopeWithin';
 
@@ -90,8 +91,14 @@ export function identifyCaller(
     restrictions,
   };
 
-  const managed = deps.table.find(digest);
-  if (managed) {
+  if (token.startsWith(MANAGED_TOKEN_PREFIX)) {
+    const managed = deps.table.find(digest);
+    if (!managed) {
+      // Accepted a moment ago, revoked or expired since.
+      throw new NotAllowedError(
+        `'${name}' may not manage tokens: its managed token has been revoked or has expired`,
+      );
+    }
     return {
       ...service,
       credential: `gatehouse-managed:${managed.id}`,

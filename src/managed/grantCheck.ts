@@ -21,19 +21,28 @@ export interface GrantCheckDeps {
  * an unrestricted service (which may do everything anyway), or a user the
  * policy gives `gatehouse.token.unrestricted`.
  */
-export async function mayGiveAnyScope(
+export function mayGiveAnyScope(
   caller: Caller,
   deps: GrantCheckDeps,
 ): Promise<boolean> {
   if (caller.type === 'service') {
-    return !caller.restricted;
+    return Promise.resolve(!caller.restricted);
   }
-  const [decision] = await deps.permissions.authorize(
-    [{ permission: managedTokenUnrestrictedPermission }],
-    { credentials: caller.credentials },
-  );
-  return decision.result === AuthorizeResult.ALLOW;
+  // Asked once per request (a caller is one request's), however many
+  // checks need it.
+  let answer = anyScopeOfUser.get(caller);
+  if (!answer) {
+    answer = deps.permissions
+      .authorize([{ permission: managedTokenUnrestrictedPermission }], {
+        credentials: caller.credentials,
+      })
+      .then(([decision]) => decision.result === AuthorizeResult.ALLOW);
+    anyScopeOfUser.set(caller, answer);
+  }
+  return answer;
 }
+
+const anyScopeOfUser = new WeakMap<Caller, Promise<boolean>>();
 
 /**
  * Why `caller` may not hand out a token of `scope` (create it, rotate it,
