@@ -270,10 +270,43 @@ describe('gatehouse-managed', () => {
       "plugin 'demo' is named twice",
     ],
     [{ subject: 'a', description: 'x'.repeat(20_000) }, 'larger than 16 KiB'],
+    // Text people read in the inventory, the page, logs and terminals.
+    [
+      { subject: 'a', description: 'clears \u001b[2J the screen' },
+      'description: must not contain control characters, line breaks, bidi or zero-width characters',
+    ],
+    [
+      { subject: 'a', description: 'deploys \u202egnp.exe' },
+      'description: must not contain control characters',
+    ],
+    [
+      { subject: 'a', description: 'zero\u200bwidth' },
+      'description: must not contain control characters',
+    ],
+    [
+      { subject: 'a', description: '   ' },
+      'description: must say what the token is for',
+    ],
   ])('answers 400 naming the field (%#)', async (body, message) => {
     const response = await api('post', '/tokens').send(body);
     expect(response.status).toBe(400);
     expect(response.body.error.message).toContain(message);
+  });
+
+  it('refuses a revocation reason with control or format characters', async () => {
+    const { id } = await create({ subject: 'reasoned', description: 'x' });
+    for (const reason of [
+      'line\nbreak',
+      'title \u001b]0;pwned\u0007',
+      '\u009b2J',
+    ]) {
+      const refused = await api('delete', `/tokens/${id}`).send({ reason });
+      expect(refused.status).toBe(400);
+      expect(refused.body.error.message).toBe(
+        'Invalid request: reason: must not contain control characters, line breaks, bidi or zero-width characters',
+      );
+    }
+    expect((await api('get', `/tokens/${id}`)).body.status).toBe('active');
   });
 
   it('answers 400 for a body that is not JSON, and 404 for an unknown id', async () => {
