@@ -285,6 +285,19 @@ describe('managed tokens made by services', () => {
     });
     const allowed = await api('delete', `/tokens/${narrow.id}`, REVOKE_ONLY);
     expect(allowed.status).toBe(200);
+    // The audit event says which credential of 'revoker' it was.
+    const audit = backend.logs.entries.find(
+      e =>
+        e.meta.eventId === 'managed-token-revoke' &&
+        e.meta.status === 'succeeded' &&
+        (e.meta.meta as { id?: string })?.id === narrow.id,
+    );
+    expect(audit?.meta).toMatchObject({
+      actor: { actorId: 'revoker' },
+      meta: {
+        byCredential: expect.stringMatching(/^gatehouse-static:[0-9a-f]{8}$/),
+      },
+    });
   });
 
   it('scopes rotation like revocation', async () => {

@@ -223,6 +223,10 @@ export async function createManagedTokensRouter(options: {
       : {}),
   });
 
+  /** The credential acting, for the audit event of a change to someone's token. */
+  const byCredential = (caller: Caller): JsonObject =>
+    caller.type === 'service' ? { byCredential: caller.credential } : {};
+
   function newSecret() {
     const token = createManagedToken();
     const tokenHash = sha256Hex(token);
@@ -244,7 +248,6 @@ export async function createManagedTokensRouter(options: {
       | 'expiresAt'
       | 'createdByCredential'
       | 'mintedBy'
-      | 'rotatedFrom'
     >,
   ): JsonObject {
     return {
@@ -259,7 +262,6 @@ export async function createManagedTokensRouter(options: {
         ? { createdByCredential: record.createdByCredential }
         : {}),
       ...(record.mintedBy ? { mintedBy: record.mintedBy } : {}),
-      ...(record.rotatedFrom ? { rotatedFrom: record.rotatedFrom } : {}),
     };
   }
 
@@ -351,6 +353,7 @@ export async function createManagedTokensRouter(options: {
         subject: existing.subject,
         fingerprint: existing.fingerprint,
         ...(reason ? { reason } : {}),
+        ...byCredential(caller),
       },
       async () => {
         const result = (await store.revoke(existing.id, {
@@ -392,7 +395,13 @@ export async function createManagedTokensRouter(options: {
     const { previous, successor } = await audited(
       req,
       'managed-token-rotate',
-      { ...auditMeta(old), rotatedFrom: old.id, successor: secret.id },
+      {
+        id: old.id,
+        subject: old.subject,
+        fingerprint: old.fingerprint,
+        successor: secret.id,
+        ...byCredential(caller),
+      },
       async () => ({
         result: await store.rotate(
           old.id,
