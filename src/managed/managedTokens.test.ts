@@ -99,6 +99,14 @@ describe('gatehouse-managed', () => {
 
     const ok = await whoami(backend, created.token);
     expect(ok.status).toBe(200);
+    // Accepted by the managed entry: no earlier entry logs it as rejected.
+    expect(
+      backend.logs.entries.filter(
+        e =>
+          /rejected a token/.test(e.message) &&
+          e.meta.fingerprint === created.fingerprint,
+      ),
+    ).toEqual([]);
     expect(ok.body.principal).toEqual({
       type: 'service',
       subject: 'deploy-bot',

@@ -7,6 +7,7 @@ import type { RejectionLog } from '../lib/RejectionLog';
 import { looksLikeJwt } from '../lib/tokenDigest';
 import type { TokenMetrics } from '../lib/tokenMetrics';
 import type { UsageLedger } from '../inventory/UsageLedger';
+import { MANAGED_TOKEN_PREFIX } from '../managed/managedTokenFormat';
 import { looksLikeSubprotocolName } from './staticTokenFormat';
 import {
   GATEHOUSE_STATIC_TYPE,
@@ -77,12 +78,14 @@ export function createStaticTokenHandler(options: {
         }
         case 'unknown':
         case 'too_large':
-          // Reported by one entry only, and not for JWTs, which are for the
-          // JWT handlers that come later in the list, nor for WebSocket
+          // Reported by one entry only, and not for JWTs or managed tokens,
+          // which are for the handlers that come later in the list (a token
+          // another entry accepts is never a rejection), nor for WebSocket
           // subprotocol names offered beside a token.
           if (
             registry.isFirstEntry(entryIndex) &&
             !looksLikeJwt(token) &&
+            !token.startsWith(MANAGED_TOKEN_PREFIX) &&
             !looksLikeSubprotocolName(token)
           ) {
             const reason =
