@@ -15,7 +15,7 @@ const NOW = Date.UTC(2026, 10, 28);
 describe('the gatehouse.credentials gauge', () => {
   function collect(
     credentials: Array<Partial<CredentialDefinition>>,
-    managedExpiries: number[],
+    managedTokens: Array<{ createdAt: number; expiresAt: number }>,
   ) {
     let callback: ((result: { observe: typeof observe }) => void) | undefined;
     const observed: Array<[number, Record<string, string>]> = [];
@@ -43,7 +43,7 @@ describe('the gatehouse.credentials gauge', () => {
     registerCredentialGauges({
       metrics,
       inventory,
-      managedTable: { expiries: () => managedExpiries } as never,
+      managedTable: { tokens: () => managedTokens } as never,
       now: () => NOW,
     });
     callback!({ observe });
@@ -52,7 +52,11 @@ describe('the gatehouse.credentials gauge', () => {
     );
   }
 
-  it('counts credentials by source and status, expiring meaning within 7 days', () => {
+  it('counts credentials by source and status, expiring meaning within 7 days and in the last quarter of a life', () => {
+    const made = (daysAgo: number, daysLeft: number) => ({
+      createdAt: NOW - daysAgo * DAY,
+      expiresAt: NOW + daysLeft * DAY,
+    });
     expect(
       collect(
         [
@@ -62,10 +66,16 @@ describe('the gatehouse.credentials gauge', () => {
           { source: 'gatehouse-static', expiresAt: NOW - DAY },
           { source: 'gatehouse-static', notBefore: NOW + DAY },
         ],
-        [NOW + 2 * DAY, NOW + 6 * DAY, NOW + 90 * DAY],
+        [
+          made(88, 2),
+          made(84, 6),
+          made(0, 90),
+          // A 7-day token just made: short-lived by design, not expiring.
+          made(0, 7),
+        ],
       ),
     ).toEqual([
-      [1, { source: 'gatehouse-managed', status: 'active' }],
+      [2, { source: 'gatehouse-managed', status: 'active' }],
       [2, { source: 'gatehouse-managed', status: 'expiring' }],
       [2, { source: 'gatehouse-static', status: 'active' }],
       [1, { source: 'gatehouse-static', status: 'expired' }],

@@ -29,7 +29,7 @@ export function registerCredentialGauges(options: {
     status: CredentialStatus;
   }>('gatehouse.credentials', {
     description:
-      'Credentials the backend accepts, by source and status (expiring: within 7 days)',
+      'Credentials the backend accepts, by source and status (expiring: within 7 days, and in the last quarter of its life)',
   });
   gauge.addCallback(result => {
     const at = now();
@@ -49,11 +49,8 @@ export function registerCredentialGauges(options: {
         );
       }
     }
-    for (const expiresAt of managedTable?.expiries() ?? []) {
-      count(
-        'gatehouse-managed',
-        statusOf({ expiresAt }, at, GAUGE_EXPIRING_WITHIN_MS),
-      );
+    for (const token of managedTable?.tokens() ?? []) {
+      count('gatehouse-managed', statusOf(token, at, GAUGE_EXPIRING_WITHIN_MS));
     }
     for (const [key, value] of counts) {
       const [source, status] = key.split('\n');

@@ -97,6 +97,19 @@ function unusedFor(row: InventoryRow, windowMs: number, now: number): boolean {
   return row.usage.lastUsedAt === undefined || row.usage.lastUsedAt < since;
 }
 
+/**
+ * `expiringWithin` asks by the date: every usable credential that expires
+ * within it, whatever its lifetime (the `expiring` status leaves out tokens
+ * made short-lived on purpose; an explicit question gets them all).
+ */
+function expiresWithin(row: InventoryRow, windowMs: number, now: number) {
+  return (
+    row.expiresAt !== undefined &&
+    (row.status === 'active' || row.status === 'expiring') &&
+    row.expiresAt - now <= windowMs
+  );
+}
+
 export function filterRows(
   rows: InventoryRow[],
   query: InventoryQuery,
@@ -106,7 +119,8 @@ export function filterRows(
     row =>
       (query.unusedForMs === undefined ||
         unusedFor(row, query.unusedForMs, now)) &&
-      (!query.onlyExpiring || row.status === 'expiring') &&
+      (!query.onlyExpiring ||
+        expiresWithin(row, query.expiringWithinMs, now)) &&
       (query.unrestricted === undefined ||
         (row.accessRestrictions === undefined) === query.unrestricted) &&
       (!query.sources || query.sources.includes(row.source)) &&

@@ -39,10 +39,17 @@ export interface InventoryRow extends CredentialDefinition {
   otherSubjects?: number;
 }
 
+/**
+ * A credential's status at `now`. `expiring` means within `expiringWithinMs`
+ * of its expiry and, when its start is known (`notBefore`, or `createdAt` for
+ * a managed token), in the last quarter of its life: a token made for a week
+ * is short-lived by design, not about to lapse, and must not raise an alert
+ * (or a chip) from the moment it is made.
+ */
 export function statusOf(
   credential: Pick<
     CredentialDefinition,
-    'revokedAt' | 'expiresAt' | 'notBefore'
+    'revokedAt' | 'expiresAt' | 'notBefore' | 'createdAt'
   >,
   now: number,
   expiringWithinMs: number,
@@ -54,11 +61,13 @@ export function statusOf(
   if (credential.notBefore !== undefined && credential.notBefore > now) {
     return 'not-yet-valid';
   }
-  if (
-    credential.expiresAt !== undefined &&
-    credential.expiresAt - now <= expiringWithinMs
-  ) {
-    return 'expiring';
+  if (credential.expiresAt !== undefined) {
+    const start = credential.notBefore ?? credential.createdAt;
+    const lastQuarter =
+      start === undefined ? Infinity : (credential.expiresAt - start) / 4;
+    if (credential.expiresAt - now <= Math.min(expiringWithinMs, lastQuarter)) {
+      return 'expiring';
+    }
   }
   return 'active';
 }

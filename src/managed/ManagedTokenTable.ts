@@ -44,6 +44,8 @@ export interface ActiveManagedToken {
   /** Its id, for the usage ledger. */
   id: string;
   subject: string;
+  /** When it was made: with expiresAt, its lifetime, for the "expiring" gauge. */
+  createdAt: number;
   expiresAt: number;
   updatedAt: number;
   /** Plugin id to restrictions; absent: every plugin. */
@@ -185,9 +187,9 @@ export class ManagedTokenTable {
     return this.#byHash.size;
   }
 
-  /** The expiry of every token held, for the credentials gauge. */
-  *expiries(): Iterable<number> {
-    for (const token of this.#byHash.values()) yield token.expiresAt;
+  /** Every token held, for the credentials gauge. */
+  tokens(): Iterable<ActiveManagedToken> {
+    return this.#byHash.values();
   }
 
   async #read(): Promise<void> {
@@ -253,9 +255,10 @@ export class ManagedTokenTable {
   }
 
   #activeOf(record: ManagedTokenRecord): ActiveManagedToken {
-    const { id, subject, expiresAt, updatedAt, accessRestrictions } = record;
+    const { id, subject, createdAt, expiresAt, updatedAt, accessRestrictions } =
+      record;
     if (!accessRestrictions) {
-      return { id, subject, expiresAt, updatedAt };
+      return { id, subject, createdAt, expiresAt, updatedAt };
     }
     const key = JSON.stringify(accessRestrictions);
     let restrictions = this.#scopes.get(key);
@@ -263,7 +266,7 @@ export class ManagedTokenTable {
       restrictions = restrictionMapOf(accessRestrictions);
       this.#scopes.set(key, restrictions);
     }
-    return { id, subject, expiresAt, updatedAt, restrictions };
+    return { id, subject, createdAt, expiresAt, updatedAt, restrictions };
   }
 
   #forgetOldRevocations(now: number) {
