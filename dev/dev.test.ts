@@ -6,17 +6,22 @@
  */
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { parse } from 'yaml';
 import { ConfigSources } from '@backstage/config-loader';
-import {
-  runBuiltGatehouseInProcess,
-  runGatehouse,
-} from '../src/testing/runCli';
+import { runBuiltGatehouseInProcess } from '../src/testing/runCli';
 import {
   curlCommand,
   DEV_HASHED_TOKEN_HASH,
@@ -318,6 +323,8 @@ afterAll(async () => {
   if (tempDir) {
     rmSync(tempDir, { recursive: true, force: true });
   }
+  // Its node_modules is a link: removed, never followed.
+  if (freshClone) rmSync(freshClone, { recursive: true, force: true });
 }, 15_000);
 
 test('the hash in dev/app-config.dev.yaml is the hash of the printed token', () => {
@@ -450,13 +457,20 @@ test("the dev config runs app-config.example.yaml's entries as they are", async 
   expect(dev.slice(0, 3)).toEqual(example);
 });
 
-test('gatehouse explain on the dev config agrees with the backend on every example', async () => {
+test('gatehouse explain on the dev config agrees with the backend on every example, managed tokens included', async () => {
   const examples = [
     ...devExamples(baseUrl),
     ...devJwtExamples(baseUrl, idpUrl),
+    // A managed token's state is in the database: explain asks the backend.
+    ...devManagedExamples(baseUrl).filter(
+      e => e.token === `$${MANAGED_TOKEN_REQUEST.variable}`,
+    ),
   ].filter(e => !e.path.includes('/call/'));
   const saved = { ...process.env };
-  Object.assign(process.env, childEnv);
+  Object.assign(process.env, childEnv, {
+    GATEHOUSE_BACKEND_URL: baseUrl,
+    GATEHOUSE_TOKEN: DEV_TOKENS.admin,
+  });
   try {
     for (const example of examples) {
       const token = await resolveToken(example);
@@ -480,17 +494,110 @@ test('gatehouse explain on the dev config agrees with the backend on every examp
   }
 });
 
-test("the banner's inventory command, run as printed, lists the dev credentials with their last use", () => {
+test('gatehouse explain says it cannot tell a managed token without the backend, and that one is revoked with it', async () => {
+  const token = await resolveToken({
+    token: `$${MANAGED_TOKEN_REQUEST.variable}`,
+  } as DevExample);
+  const explain = () =>
+    runBuiltGatehouseInProcess([
+      'explain',
+      '--config',
+      'dev/app-config.dev.yaml',
+      token,
+    ]);
+  const saved = { ...process.env };
+  Object.assign(process.env, childEnv);
+  try {
+    const offline = await explain();
+    expect(offline.status).toBe(3);
+    expect(offline.stdout).toMatch(/^Result: cannot say/m);
+    const made = await fetch(`${baseUrl}/api/gatehouse/tokens`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${DEV_TOKENS.admin}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ subject: 'explained', description: 'revoked' }),
+    }).then(r => r.json() as Promise<{ id: string; token: string }>);
+    await fetch(`${baseUrl}/api/gatehouse/tokens/${made.id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${DEV_TOKENS.admin}` },
+    });
+    Object.assign(process.env, {
+      GATEHOUSE_BACKEND_URL: baseUrl,
+      GATEHOUSE_TOKEN: DEV_TOKENS.admin,
+    });
+    const revoked = await runBuiltGatehouseInProcess([
+      'explain',
+      '--config',
+      'dev/app-config.dev.yaml',
+      made.token,
+    ]);
+    expect(revoked.status).toBe(1);
+    expect(revoked.stdout).toContain(`managed token ${made.id} was revoked at`);
+    expect((await get('/api/demo/whoami', made.token)).status).toBe(401);
+  } finally {
+    process.env = saved;
+  }
+});
+
+/**
+ * A fresh clone: the checkout's tracked files, the installed node_modules,
+ * and no dist/ (nothing builds it before `npm pack`), made once.
+ */
+let freshClone: string | undefined;
+function freshCloneDir(): string {
+  if (!freshClone) {
+    freshClone = mkdtempSync(join(tmpdir(), 'gatehouse-fresh-clone-'));
+    const files = execFileSync('git', ['ls-files', '-z'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+    })
+      .split('\0')
+      .filter(Boolean);
+    for (const file of files) {
+      if (existsSync(join(repoRoot, file))) {
+        cpSync(join(repoRoot, file), join(freshClone, file));
+      }
+    }
+    symlinkSync(
+      join(repoRoot, 'node_modules'),
+      join(freshClone, 'node_modules'),
+    );
+  }
+  expect(existsSync(join(freshClone, 'dist'))).toBe(false);
+  return freshClone;
+}
+
+/**
+ * A command of the banner, run as printed by a shell in a fresh clone.
+ * Asynchronous: a synchronous child would hold the event loop for seconds,
+ * and the HTTP client would then reuse a keep-alive connection the backend
+ * had closed meanwhile.
+ */
+function runAsPrinted(
+  command: string,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const shell = spawn('bash', ['-c', command], {
+    cwd: freshCloneDir(),
+    env: { ...process.env, ...childEnv },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 60_000,
+  });
+  let stdout = '';
+  let stderr = '';
+  shell.stdout.setEncoding('utf8').on('data', chunk => (stdout += chunk));
+  shell.stderr.setEncoding('utf8').on('data', chunk => (stderr += chunk));
+  return new Promise((resolveRun, reject) => {
+    shell.once('error', reject);
+    shell.once('close', status => resolveRun({ status, stdout, stderr }));
+  });
+}
+
+test("the banner's inventory command, run as printed in a fresh clone, lists the dev credentials with their last use", async () => {
   const command = inventoryCommand(baseUrl);
   expect(output).toContain(`${command}\n`);
-  const [assignment, ...rest] = command.split(' ');
-  const args = rest
-    .join(' ')
-    .replace(/^npx gatehouse /, '')
-    .split(' ');
-  const result = runGatehouse(args, {
-    env: { ...childEnv, [assignment.split('=')[0]]: assignment.split('=')[1] },
-  });
+  const result = await runAsPrinted(command);
   expect(result.stderr).toBe('');
   expect(result.status).toBe(0);
   const lines = result.stdout.split('\n');
@@ -501,11 +608,10 @@ test("the banner's inventory command, run as printed, lists the dev credentials 
   );
 });
 
-test("the banner's explain command, run as printed, says why the expired token is rejected", () => {
+test("the banner's explain command, run as printed in a fresh clone, says why the expired token is rejected", async () => {
   const command = explainCommand('dev/app-config.dev.yaml', DEV_TOKENS.expired);
   expect(output).toContain(`# ${EXPLAIN_TITLE}\n${command}\n`);
-  const args = command.replace(/^npx gatehouse /, '').split(' ');
-  const result = runGatehouse(args, { env: childEnv });
+  const result = await runAsPrinted(command);
   expect(result.status).toBe(1);
   expect(result.stdout).toContain('expired at 2020-01-01T00:00:00.000Z');
 });
