@@ -22,10 +22,22 @@ export function backendUrlOf(value: string): URL {
   return url;
 }
 
-/** The checked base URL of `command`'s required --backend-url, without a trailing slash. */
+/** Where the backend is when a command is not given --backend-url. */
+export const BACKEND_URL_VARIABLE = 'GATEHOUSE_BACKEND_URL';
+
+/**
+ * The checked base URL of `command`'s backend, without a trailing slash:
+ * --backend-url, or GATEHOUSE_BACKEND_URL, so that a session of commands
+ * names it once.
+ */
 export function backendUrl(value: string | undefined, command: string): string {
-  if (!value) throw new CliUsageError(`${command} needs --backend-url <url>`);
-  return backendUrlOf(value).href.replace(/\/$/, '');
+  const given = value ?? process.env[BACKEND_URL_VARIABLE];
+  if (!given) {
+    throw new CliUsageError(
+      `${command} needs --backend-url <url>, or the backend's URL in ${BACKEND_URL_VARIABLE}`,
+    );
+  }
+  return backendUrlOf(given).href.replace(/\/$/, '');
 }
 
 export interface Answer {

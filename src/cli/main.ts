@@ -12,6 +12,10 @@ import { vaultConfigCommand, VAULT_CONFIG_USAGE } from './vaultConfigCommand';
 
 const USAGE = `gatehouse: tools for Gatehouse, service-to-service auth for Backstage
 
+Commands that call the backend take --backend-url <url>, or read it from
+GATEHOUSE_BACKEND_URL; those that act as a caller read its token from
+GATEHOUSE_TOKEN (never from the command line).
+
 ${TOKEN_USAGE}${MANAGED_TOKENS_USAGE}${INVENTORY_USAGE}${EXPLAIN_USAGE}${CONFIG_CHECK_USAGE}${VAULT_CONFIG_USAGE}`;
 
 /** Runs the `gatehouse` command; resolves to the process exit code. */

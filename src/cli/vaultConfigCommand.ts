@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { backendUrlOf } from './backendApi';
+import { backendUrl } from './backendApi';
 import { CliIo, CliUsageError } from './io';
 
 export const VAULT_CONFIG_USAGE = `  gatehouse vault-config --backend-url <url> --plugin <id> [--audience vault]
@@ -56,10 +56,10 @@ export async function vaultConfigCommand(
       ttl: { type: 'string', default: '15m' },
     },
   });
-  if (!values['backend-url'] || !values.plugin) {
-    throw new CliUsageError('vault-config needs --backend-url and --plugin');
+  if (!values.plugin) {
+    throw new CliUsageError('vault-config needs --plugin');
   }
-  const url = backendUrlOf(values['backend-url']);
+  const url = new URL(backendUrl(values['backend-url'], 'vault-config'));
   const names = 'may only contain letters, digits and . : / - _';
   const plugin = checked(
     'plugin',
