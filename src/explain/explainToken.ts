@@ -40,6 +40,25 @@ export interface EntryExplanation {
   accessRestrictions?: unknown;
 }
 
+/**
+ * A managed token as the backend that issued it knows it (managed tokens
+ * live in its database, not in config): undefined when it has none with
+ * this token's fingerprint.
+ */
+export interface ManagedTokenState {
+  id: string;
+  subject: string;
+  status: 'active' | 'expired' | 'revoked';
+  expiresAt?: string;
+  revokedAt?: string;
+  accessRestrictions?: unknown;
+}
+
+/** Asks the backend about a managed token; throws when it cannot (a sentence). */
+export type ManagedTokenLookup = (
+  fingerprint: string,
+) => Promise<ManagedTokenState | undefined>;
+
 export interface Explanation {
   /** First 8 hex digits of the token's SHA-256; the token itself is never shown. */
   fingerprint: string;
@@ -231,7 +250,12 @@ function assertKnownTypes(config: Config, moduleTypes: readonly string[]) {
 export async function explainToken(
   config: Config,
   token: string,
-  options: { now?: () => number; moduleTypes?: readonly string[] } = {},
+  options: {
+    now?: () => number;
+    moduleTypes?: readonly string[];
+    /** Without it, explain cannot say whether a managed token is active. */
+    managedLookup?: ManagedTokenLookup;
+  } = {},
 ): Promise<Explanation> {
   assertKnownTypes(config, options.moduleTypes ?? []);
   const now = options.now ?? Date.now;
@@ -295,8 +319,11 @@ export async function explainToken(
         }
       }
       if (explanation.outcome === 'accepted') {
-        explanation.accessRestrictions =
-          entryConfig.getOptional('accessRestrictions');
+        // A managed token has its own; every other entry's are the entry's.
+        if (type !== GATEHOUSE_MANAGED_TYPE) {
+          explanation.accessRestrictions =
+            entryConfig.getOptional('accessRestrictions');
+        }
         accepted = explanation;
       }
     }
@@ -419,16 +446,57 @@ export async function explainToken(
               'shaped like a managed token, but its checksum is wrong: mistyped or cut',
           };
         }
-        return {
-          outcome: 'unsupported',
-          sentence:
-            "a managed token with a valid checksum; whether it is active is in the backend's database: 'gatehouse tokens list --backend-url <url>' shows it by fingerprint",
-        };
+        return explainManaged(bearer);
       default:
         return {
           outcome: 'unsupported',
           sentence: `Gatehouse cannot explain entries of type '${type}'; Backstage tries it here`,
         };
     }
+  }
+
+  /** A well-formed managed token: active or not is the backend's to say. */
+  async function explainManaged(
+    bearer: string,
+  ): Promise<Partial<EntryExplanation>> {
+    const fingerprint = fingerprintOf(bearer);
+    if (!options.managedLookup) {
+      return {
+        outcome: 'unsupported',
+        sentence: `a managed token with a valid checksum (fingerprint ${fingerprint}); whether it is active is in the backend's database: give --backend-url (or GATEHOUSE_BACKEND_URL) and a GATEHOUSE_TOKEN that may read tokens, and explain asks the backend`,
+      };
+    }
+    let state: ManagedTokenState | undefined;
+    try {
+      state = await options.managedLookup(fingerprint);
+    } catch (error) {
+      return {
+        outcome: 'unsupported',
+        sentence: `a managed token with a valid checksum (fingerprint ${fingerprint}); the backend could not be asked about it: ${(error as Error).message}`,
+      };
+    }
+    if (!state) {
+      return {
+        outcome: 'rejected',
+        reason: 'unknown_token',
+        sentence: `a managed token this backend never issued (it has none with fingerprint ${fingerprint})`,
+      };
+    }
+    if (state.status === 'active') {
+      return {
+        outcome: 'accepted',
+        subject: state.subject,
+        accessRestrictions: state.accessRestrictions,
+        sentence: `accepted as '${state.subject}' (managed token ${state.id}, active until ${state.expiresAt}, per the backend)`,
+      };
+    }
+    return {
+      outcome: 'rejected',
+      reason: 'unknown_token',
+      sentence:
+        state.status === 'revoked'
+          ? `managed token ${state.id} was revoked at ${state.revokedAt}`
+          : `managed token ${state.id} expired at ${state.expiresAt}`,
+    };
   }
 }
