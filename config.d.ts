@@ -135,12 +135,13 @@ export interface Config {
            */
           maxLifetime?: string | number | { [unit: string]: number };
           /**
-           * The lifetime of a managed token created without one.
+           * The lifetime of a managed token created without one; unset,
+           * 90d or half of maxLifetime, whichever is shorter.
            * @default 90d
            */
           defaultLifetime?: string | number | { [unit: string]: number };
           /**
-           * How long a rotated managed token keeps working beside its successor.
+           * How long a rotated managed token keeps working beside its successor (at least 1m).
            * @default 1h
            */
           rotationOverlap?: string | number | { [unit: string]: number };

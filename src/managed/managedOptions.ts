@@ -63,8 +63,11 @@ export function parseManagedOptions(
   const maxLifetimeMs = options.maxLifetime ?? MANAGED_DEFAULTS.maxLifetimeMs;
   return {
     maxLifetimeMs,
+    // Unset, the default is never the maximum: a form that preselects it
+    // would make the longest-lived token the path of least resistance.
     defaultLifetimeMs: Math.min(
-      options.defaultLifetime ?? MANAGED_DEFAULTS.defaultLifetimeMs,
+      options.defaultLifetime ??
+        Math.min(MANAGED_DEFAULTS.defaultLifetimeMs, maxLifetimeMs / 2),
       maxLifetimeMs,
     ),
     rotationOverlapMs:

@@ -57,16 +57,22 @@ export function createManagedTokenHandler(options: {
       }
       if (verification.result === 'unknown') {
         // Not issued, revoked or expired; or mistyped (wrong checksum).
+        const detail = isManagedToken(token)
+          ? 'a managed token that is not active: never issued here, revoked or expired'
+          : 'shaped like a managed token, but its checksum is wrong: mistyped or cut';
         rejections.record({
           reason: 'unknown_token',
           fingerprint: fingerprintOf(token),
           plugin: pluginId,
-          detail: isManagedToken(token)
-            ? 'a managed token that is not active: never issued here, revoked or expired'
-            : 'shaped like a managed token, but its checksum is wrong: mistyped or cut',
+          detail,
         });
         metrics.rejected(GATEHOUSE_MANAGED_TYPE, 'unknown_token');
-        return undefined;
+        // No other type takes a token with this prefix: say why, rather
+        // than leave the holder Backstage's bare "Illegal token". It tells
+        // the holder nothing about other tokens.
+        throw new AuthenticationError(
+          `This is ${detail} (fingerprint ${fingerprintOf(token)})`,
+        );
       }
       const { token: active } = verification;
       metrics.accepted(GATEHOUSE_MANAGED_TYPE);

@@ -184,7 +184,12 @@ describe('gatehouse-managed', () => {
       revokedBy: 'admin',
       revokeReason: 'leaked in a build log',
     });
-    expect((await whoami(backend, created.token)).status).toBe(401);
+    const refused = await whoami(backend, created.token);
+    expect(refused.status).toBe(401);
+    // The holder learns why, instead of Backstage's bare "Illegal token".
+    expect(refused.body.error.message).toBe(
+      `This is a managed token that is not active: never issued here, revoked or expired (fingerprint ${created.fingerprint})`,
+    );
     const audit = backend.logs.entries.filter(
       e => e.meta.isAuditEvent && e.meta.eventId === 'managed-token-revoke',
     );
@@ -483,7 +488,8 @@ describe('gatehouse-managed', () => {
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({
       maxLifetimeMs: 30 * 86_400_000,
-      defaultLifetimeMs: 30 * 86_400_000,
+      // Unset, half of maxLifetime (30d): never the maximum.
+      defaultLifetimeMs: 15 * 86_400_000,
     });
     const plugins = Object.fromEntries(
       response.body.plugins.map(
@@ -552,7 +558,11 @@ describe('gatehouse-managed', () => {
   it('rejects a mistyped or unknown managed token with 401', async () => {
     const { token } = await create({ subject: 'typo', description: 'x' });
     const mistyped = `${token.slice(0, 10)}${token[10] === 'A' ? 'B' : 'A'}${token.slice(11)}`;
-    expect((await whoami(backend, mistyped)).status).toBe(401);
+    const typo = await whoami(backend, mistyped);
+    expect(typo.status).toBe(401);
+    expect(typo.body.error.message).toMatch(
+      /^This is shaped like a managed token, but its checksum is wrong: mistyped or cut \(fingerprint [0-9a-f]{8}\)$/,
+    );
     expect((await whoami(backend, `gthm_${'0'.repeat(49)}`)).status).toBe(401);
   });
 });
