@@ -10,6 +10,7 @@ import gatehouse from '../index';
 import { CapturedLogs } from './CapturedLogs';
 import { freePort } from './freePort';
 import { staticPluginKeyStoreConfig } from './pluginKeyStore';
+import { closingSqliteDatabaseServiceFactory } from './userTokens';
 
 /**
  * A backend made by `createBackend()` with every default service of the
@@ -46,6 +47,9 @@ export async function startRealBackend(options: {
     }),
   );
   backend.add(logs.factory());
+  // Backstage never destroys SQLite pools at shutdown, and the gatehouse
+  // plugin opens one: its reaping timer would keep the Jest worker alive.
+  backend.add(closingSqliteDatabaseServiceFactory);
   backend.add(gatehouse);
   for (const feature of options.features ?? []) {
     backend.add(feature);
