@@ -199,6 +199,14 @@ describe('the packed frontend plugin in an app made by create-app', () => {
     await page.waitForURL(`${stack.appUrl}/gatehouse`);
     await page.getByText(/^Credentials \(\d+\)$/).waitFor();
     await page.getByText('dev-admin').first().waitFor();
+    // Backstage's themed header, in place of the app's plain plugin header.
+    await page
+      .getByRole('heading', { level: 1, name: 'Service access' })
+      .waitFor();
+    assert.equal(
+      await page.getByRole('heading', { name: 'Service access' }).count(),
+      1,
+    );
     await page.screenshot({
       path: join(ARTIFACTS, 'create-app-service-access.png'),
       fullPage: true,

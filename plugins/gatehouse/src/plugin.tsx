@@ -5,17 +5,20 @@ import {
 import { RiKey2Line } from '@remixicon/react';
 import { rootRouteRef } from './routes';
 
-/** The page at /gatehouse, with a "Service access" item in the sidebar (title and icon). */
+/**
+ * The page at /gatehouse, with a "Service access" item in the sidebar (title
+ * and icon). The page brings Backstage's themed header (as the legacy page
+ * does) instead of the app's plain plugin header.
+ */
 export const serviceAccessPage = PageBlueprint.make({
   params: {
     path: '/gatehouse',
     routeRef: rootRouteRef,
     title: 'Service access',
     icon: <RiKey2Line />,
+    noHeader: true,
     loader: () =>
-      import('./components/ServiceAccessContent').then(m => (
-        <m.ServiceAccessContent />
-      )),
+      import('./components/GatehousePage').then(m => <m.GatehousePage />),
   },
 });
 

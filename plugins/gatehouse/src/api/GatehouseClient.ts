@@ -4,6 +4,7 @@ import type {
   InventoryFilters,
   IssuedToken,
   NewToken,
+  RevokedToken,
   TokenOptions,
 } from './types';
 
@@ -52,7 +53,8 @@ export class GatehouseClient {
     return this.#call('POST', '/tokens', token);
   }
 
-  revokeToken(id: string, reason?: string): Promise<unknown> {
+  /** Revokes a token and what it led to; `alsoRevoked` names those. */
+  revokeToken(id: string, reason?: string): Promise<RevokedToken> {
     return this.#call(
       'DELETE',
       `/tokens/${encodeURIComponent(id)}`,

@@ -84,6 +84,16 @@ export interface IssuedToken {
   accessRestrictions?: AccessRestriction[];
 }
 
+/** A revoked managed token's metadata, and the tokens revoked with it (its rotations, tokens it made). */
+export interface RevokedToken {
+  id: string;
+  subject: string;
+  fingerprint?: string;
+  description?: string;
+  revokedAt?: string;
+  alsoRevoked?: Array<{ id: string; subject: string }>;
+}
+
 /** What the new-token form may offer: the backend's lifetimes and plugins. */
 export interface TokenOptions {
   maxLifetimeMs: number;

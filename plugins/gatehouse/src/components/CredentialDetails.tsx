@@ -1,10 +1,12 @@
 import {
+  Box,
   Button,
   Dialog,
   DialogActions,
   DialogContent,
   DialogContentText,
   DialogTitle,
+  makeStyles,
   Table,
   TableBody,
   TableCell,
@@ -12,12 +14,26 @@ import {
   Typography,
 } from '@material-ui/core';
 import { useState } from 'react';
-import type { Credential, IssuedToken } from '../api/types';
+import type { Credential, IssuedToken, RevokedToken } from '../api/types';
 import { IssuedTokenPanel } from './IssuedTokenPanel';
-import { lastUsedText, restrictionsText, sourceText } from './restrictionsText';
+import { useReadableLabel } from './readableLabel';
+import {
+  fullTime,
+  lastUsedText,
+  restrictionsText,
+  sourceText,
+  statusText,
+} from './restrictionsText';
+
+const time = (iso?: string) => (iso ? fullTime(iso) : '');
+
+/** Who made it and when: "11/1/2026, 10:00:00 AM by user:default/alice". */
+const createdText = (c: Credential) =>
+  [time(c.createdAt), c.createdBy && `by ${c.createdBy}`]
+    .filter(Boolean)
+    .join(' ');
 
 function rows(c: Credential): Array<[string, string]> {
-  const time = (iso?: string) => (iso ? new Date(iso).toLocaleString() : '');
   return [
     [
       'Source',
@@ -35,16 +51,12 @@ function rows(c: Credential): Array<[string, string]> {
           ? 'in plain text'
           : '',
     ],
-    [
-      'Created',
-      [time(c.createdAt), c.createdBy && `by ${c.createdBy}`]
-        .filter(Boolean)
-        .join(' '),
-    ],
+    ['Created', createdText(c)],
     ['Valid from', time(c.notBefore)],
-    ['Expires', time(c.expiresAt)],
+    // A JWT issuer's tokens carry their own expiry: it has none to show.
+    ['Expires', c.source.endsWith('jwks') ? '' : fullTime(c.expiresAt)],
     ['Revoked', time(c.revokedAt)],
-    ['Status', c.status],
+    ['Status', statusText(c.status)],
     ['Restricted to', restrictionsText(c.accessRestrictions)],
     ['Last used', lastUsedText(c)],
     [
@@ -76,31 +88,99 @@ function rows(c: Credential): Array<[string, string]> {
   ].filter(([, value]) => value) as Array<[string, string]>;
 }
 
+const useFieldStyles = makeStyles(theme => ({
+  name: { whiteSpace: 'nowrap', verticalAlign: 'top' },
+  // Config paths, fingerprints, issuers: long identifiers may wrap anywhere.
+  value: { overflowWrap: 'anywhere' },
+  // Below 600 px, each name above its value, both the dialog's full width.
+  table: {
+    [theme.breakpoints.down('xs')]: {
+      '& th, & td': { display: 'block', width: '100%' },
+      '& th': { borderBottom: 'none', paddingBottom: 0 },
+    },
+  },
+}));
+
+/** A table of name and value rows. */
+function Fields(props: { label: string; rows: Array<[string, string]> }) {
+  const classes = useFieldStyles();
+  return (
+    <Table size="small" aria-label={props.label} className={classes.table}>
+      <TableBody>
+        {props.rows.map(([name, value]) => (
+          <TableRow key={name}>
+            <TableCell
+              component="th"
+              scope="row"
+              // Material UI makes a cell of it; it heads its row.
+              role="rowheader"
+              className={classes.name}
+            >
+              {name}
+            </TableCell>
+            <TableCell className={classes.value}>{value}</TableCell>
+          </TableRow>
+        ))}
+      </TableBody>
+    </Table>
+  );
+}
+
+/** Which token a confirmation is about: several may share a subject. */
+function tokenSummary(c: Credential): Array<[string, string]> {
+  return (
+    [
+      ['Subject', c.subject],
+      ['Fingerprint', c.fingerprint ?? ''],
+      ['Description', c.description ?? ''],
+      ['Created', createdText(c)],
+      ['Expires', fullTime(c.expiresAt)],
+    ] as Array<[string, string]>
+  ).filter(([, value]) => value);
+}
+
 type Confirming = 'revoke' | 'rotate' | undefined;
 
 /**
  * One credential, every field; for a managed token that is still valid,
- * revoke and rotate, each after a confirmation.
+ * revoke and rotate, each after a confirmation that names the token by
+ * subject, fingerprint, description and creation. A revocation ends with
+ * what was revoked (and what with it); a rotated token is shown once, and
+ * only "I have copied it" closes the dialog then.
  */
 export function CredentialDetails(props: {
   credential?: Credential;
   onClose: () => void;
   canRevoke: boolean;
   canRotate: boolean;
-  onRevoke: (credential: Credential) => Promise<void>;
+  onRevoke: (credential: Credential) => Promise<RevokedToken>;
   onRotate: (credential: Credential) => Promise<IssuedToken>;
   backendBaseUrl: string;
 }) {
   const { credential: c } = props;
+  const classes = useReadableLabel();
   const [confirming, setConfirming] = useState<Confirming>();
+  const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
   const [rotated, setRotated] = useState<IssuedToken>();
+  const [revoked, setRevoked] = useState<RevokedToken>();
+  const [reminder, setReminder] = useState(false);
 
   const close = () => {
     setConfirming(undefined);
     setError(undefined);
     setRotated(undefined);
+    setRevoked(undefined);
+    setReminder(false);
     props.onClose();
+  };
+  /**
+   * Escape or a click outside: not while a rotated token is shown, nor while
+   * a rotation or revocation is under way (its answer belongs here).
+   */
+  const dismiss = () => {
+    if (rotated) setReminder(true);
+    else if (!busy) close();
   };
   const manageable =
     c?.source === 'gatehouse-managed' &&
@@ -108,58 +188,95 @@ export function CredentialDetails(props: {
     c.status !== 'expired';
   const run = async () => {
     setError(undefined);
+    setBusy(true);
     try {
       if (confirming === 'revoke') {
-        await props.onRevoke(c!);
-        close();
+        setRevoked(await props.onRevoke(c!));
       } else {
         setRotated(await props.onRotate(c!));
-        setConfirming(undefined);
       }
+      setConfirming(undefined);
     } catch (e) {
       setError((e as Error).message);
+    } finally {
+      setBusy(false);
     }
   };
+  const alsoRevoked = revoked?.alsoRevoked ?? [];
+
+  let content;
+  if (rotated) {
+    content = (
+      <IssuedTokenPanel
+        token={rotated}
+        backendBaseUrl={props.backendBaseUrl}
+        reminder={reminder}
+      />
+    );
+  } else if (revoked && c) {
+    content = (
+      <Box role="status">
+        <Typography paragraph>
+          <strong>Revoked.</strong> The token of {c.subject}
+          {c.fingerprint ? ` (fingerprint ${c.fingerprint})` : ''} is refused on
+          every replica within seconds.
+        </Typography>
+        {alsoRevoked.length > 0 && (
+          <>
+            <Typography>
+              Also revoked with it, as it led to them (its rotations, tokens
+              made with it):
+            </Typography>
+            <ul aria-label="Also revoked">
+              {alsoRevoked.map(token => (
+                <li key={token.id}>
+                  {token.subject}{' '}
+                  <Typography component="span" variant="body2">
+                    (id {token.id})
+                  </Typography>
+                </li>
+              ))}
+            </ul>
+          </>
+        )}
+      </Box>
+    );
+  } else if (confirming && c) {
+    content = (
+      <>
+        <DialogContentText color="textPrimary">
+          {confirming === 'revoke'
+            ? 'Revoke this token?'
+            : 'Rotate this token?'}
+        </DialogContentText>
+        <Fields label="The token" rows={tokenSummary(c)} />
+        <Box mt={2}>
+          <DialogContentText color="textPrimary">
+            {confirming === 'revoke'
+              ? 'Every replica refuses it within seconds, and the tokens it led to (its rotations, tokens made with it) with it; this cannot be undone.'
+              : 'A new token with the same subject and scope is shown once; the current one keeps working for the overlap configured on the backend.'}
+          </DialogContentText>
+        </Box>
+      </>
+    );
+  } else if (c) {
+    content = <Fields label={`Details of ${c.subject}`} rows={rows(c)} />;
+  }
 
   return (
     <Dialog
       open={!!c}
-      onClose={close}
+      onClose={dismiss}
       aria-labelledby="gatehouse-details-title"
       fullWidth
       maxWidth="md"
     >
       <DialogTitle id="gatehouse-details-title">{c?.subject}</DialogTitle>
-      <DialogContent>
-        {rotated ? (
-          <IssuedTokenPanel
-            token={rotated}
-            backendBaseUrl={props.backendBaseUrl}
-          />
-        ) : confirming ? (
-          <DialogContentText>
-            {confirming === 'revoke'
-              ? `Revoke the token of ${c?.subject}? Every replica refuses it within seconds; this cannot be undone.`
-              : `Rotate the token of ${c?.subject}? A new token with the same subject and scope is shown once; the current one keeps working for the overlap configured on the backend.`}
-          </DialogContentText>
-        ) : (
-          c && (
-            <Table size="small" aria-label={`Details of ${c.subject}`}>
-              <TableBody>
-                {rows(c).map(([name, value]) => (
-                  <TableRow key={name}>
-                    <TableCell component="th" scope="row">
-                      {name}
-                    </TableCell>
-                    <TableCell>{value}</TableCell>
-                  </TableRow>
-                ))}
-              </TableBody>
-            </Table>
-          )
-        )}
+      {/* Focusable: on a small screen it scrolls, and holds no control to reach it by. */}
+      <DialogContent tabIndex={0}>
+        {content}
         {error && (
-          <Typography color="error" role="alert">
+          <Typography role="alert" className={classes.error}>
             {error}
           </Typography>
         )}
@@ -168,16 +285,25 @@ export function CredentialDetails(props: {
         {confirming ? (
           <>
             <Button onClick={() => setConfirming(undefined)}>Cancel</Button>
-            <Button onClick={run} color="secondary" variant="contained">
+            <Button
+              onClick={run}
+              color="secondary"
+              variant="contained"
+              disabled={busy}
+            >
               {confirming === 'revoke' ? 'Revoke' : 'Rotate'}
             </Button>
           </>
+        ) : rotated ? (
+          <Button onClick={close} color="primary" variant="contained">
+            I have copied it
+          </Button>
         ) : (
           <>
-            {manageable && !rotated && props.canRotate && (
+            {manageable && !revoked && props.canRotate && (
               <Button onClick={() => setConfirming('rotate')}>Rotate…</Button>
             )}
-            {manageable && !rotated && props.canRevoke && (
+            {manageable && !revoked && props.canRevoke && (
               <Button onClick={() => setConfirming('revoke')} color="secondary">
                 Revoke…
               </Button>

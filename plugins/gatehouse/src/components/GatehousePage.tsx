@@ -2,8 +2,8 @@ import { Header, Page } from '@backstage/core-components';
 import { ServiceAccessContent } from './ServiceAccessContent';
 
 /**
- * The page with its own header, for apps on the legacy frontend system (the
- * new system's page blueprint adds the header itself).
+ * The page with Backstage's themed header, for both frontend systems (the
+ * new system's page blueprint is told to add no header of its own).
  */
 export function GatehousePage() {
   return (

@@ -12,11 +12,13 @@ export function curlLine(backendBaseUrl: string, token: IssuedToken): string {
 
 /**
  * A token shown once: the backend stores only its hash, so this is the only
- * time anybody can copy it.
+ * time anybody can copy it. Its dialog closes only through its own button;
+ * `reminder` is set when someone tried Escape or a click outside.
  */
 export function IssuedTokenPanel(props: {
   token: IssuedToken;
   backendBaseUrl: string;
+  reminder?: boolean;
 }) {
   const { token, backendBaseUrl } = props;
   const curl = curlLine(backendBaseUrl, token);
@@ -30,11 +32,11 @@ export function IssuedTokenPanel(props: {
         Gatehouse keeps only its hash. Store it in your secret store and give it
         to {token.subject} over a secure channel; if it is lost, rotate it.
       </WarningPanel>
-      <Box mt={2} display="flex" alignItems="center">
+      <Box mt={2} display="flex" alignItems="center" style={{ gap: 8 }}>
         <Typography
           component="code"
           aria-label="The new token"
-          style={{ wordBreak: 'break-all', fontFamily: 'monospace' }}
+          style={{ overflowWrap: 'anywhere', fontFamily: 'monospace' }}
         >
           {token.token}
         </Typography>
@@ -42,17 +44,25 @@ export function IssuedTokenPanel(props: {
       </Box>
       <Box mt={2}>
         <Typography variant="body2">Try it:</Typography>
-        <Box display="flex" alignItems="center">
+        <Box display="flex" alignItems="center" style={{ gap: 8 }}>
           <Typography
             component="code"
             aria-label="A curl command with the new token"
-            style={{ wordBreak: 'break-all', fontFamily: 'monospace' }}
+            style={{ overflowWrap: 'anywhere', fontFamily: 'monospace' }}
           >
             {curl}
           </Typography>
           <CopyTextButton text={curl} aria-label="Copy the curl command" />
         </Box>
       </Box>
+      {props.reminder && (
+        <Box mt={2}>
+          <Typography role="alert" variant="body2">
+            <strong>The token is still here:</strong> it cannot be shown again.
+            Copy it, then close with &ldquo;I have copied it&rdquo;.
+          </Typography>
+        </Box>
+      )}
     </Box>
   );
 }

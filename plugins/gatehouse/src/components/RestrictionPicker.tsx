@@ -20,6 +20,7 @@ import type { TokenOptions } from '../api/types';
 export function RestrictionPicker(props: {
   plugins: TokenOptions['plugins'];
   namedOnly?: boolean;
+  disabled?: boolean;
   onAdd: (line: string) => void;
 }) {
   const plugins = props.namedOnly
@@ -35,11 +36,12 @@ export function RestrictionPicker(props: {
           className={classes.label}
           htmlFor="gatehouse-new-restriction-choice"
         >
-          A plugin or one of its permissions
+          Add a plugin or permission
         </InputLabel>
         <NativeSelect
           id="gatehouse-new-restriction-choice"
           value={choice}
+          disabled={props.disabled}
           onChange={e => setChoice(e.target.value)}
         >
           <option value="">choose…</option>
@@ -71,7 +73,7 @@ export function RestrictionPicker(props: {
       <Box mb={1}>
         <Button
           variant="outlined"
-          disabled={!choice}
+          disabled={!choice || props.disabled}
           onClick={() => {
             props.onAdd(choice);
             setChoice('');

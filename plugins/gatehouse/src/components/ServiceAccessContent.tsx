@@ -37,6 +37,8 @@ export function ServiceAccessContent() {
   const create = usePermission({ permission: tokenCreatePermission });
   const revoke = usePermission({ permission: tokenRevokePermission });
   const [filters, setFilters] = useState<InventoryFilters>({});
+  // Bumped to clear the filter bar's own state (its subject as typed).
+  const [filterBar, setFilterBar] = useState(0);
   const [selected, setSelected] = useState<Credential>();
   const [creating, setCreating] = useState(false);
 
@@ -56,11 +58,17 @@ export function ServiceAccessContent() {
 
   const onRevoke = useCallback(
     async (credential: Credential) => {
-      await client.revokeToken(managedTokenId(credential));
+      const revoked = await client.revokeToken(managedTokenId(credential));
       inventory.retry();
+      return revoked;
     },
     [client, inventory],
   );
+  const clearFilters = () => {
+    setFilters({});
+    setFilterBar(n => n + 1);
+  };
+  const filtered = Object.values(filters).some(value => value !== undefined);
   const onRotate = useCallback(
     async (credential: Credential) => {
       const rotated = await client.rotateToken(managedTokenId(credential));
@@ -101,7 +109,11 @@ export function ServiceAccessContent() {
         and when it was last used, on every replica.
       </Typography>
       <Box mb={2}>
-        <InventoryFilterBar filters={filters} onChange={setFilters} />
+        <InventoryFilterBar
+          key={filterBar}
+          filters={filters}
+          onChange={setFilters}
+        />
       </Box>
       {inventory.error ? (
         <ResponseErrorPanel
@@ -114,7 +126,43 @@ export function ServiceAccessContent() {
         <InventoryTable
           credentials={inventory.value?.items ?? []}
           total={inventory.value?.total}
+          generatedAt={inventory.value?.generatedAt}
           onSelect={setSelected}
+          emptyContent={
+            filtered ? (
+              <EmptyState
+                missing="data"
+                title="No credentials match these filters"
+                description="Every credential that can call this Backstage is listed without them."
+                action={
+                  <Button variant="contained" onClick={clearFilters}>
+                    Clear filters
+                  </Button>
+                }
+              />
+            ) : (
+              <EmptyState
+                missing="content"
+                title="No credentials yet"
+                description={
+                  create.allowed
+                    ? 'Nothing can call this Backstage from outside. Give a pipeline or a service a token of its own, restricted to the plugins it needs.'
+                    : "Nothing can call this Backstage from outside. Static tokens and JWT issuers are configured in app-config (see Gatehouse's docs); managed tokens are made here by those allowed to."
+                }
+                action={
+                  create.allowed ? (
+                    <Button
+                      variant="contained"
+                      color="primary"
+                      onClick={() => setCreating(true)}
+                    >
+                      New token
+                    </Button>
+                  ) : undefined
+                }
+              />
+            )
+          }
         />
       )}
       <CredentialDetails
@@ -129,11 +177,9 @@ export function ServiceAccessContent() {
       />
       <CreateTokenDialog
         open={creating}
-        onClose={() => {
-          setCreating(false);
-          inventory.retry();
-        }}
+        onClose={() => setCreating(false)}
         onCreate={token => client.createToken(token)}
+        onCreated={inventory.retry}
         options={tokenOptions.value}
         backendBaseUrl={backendBaseUrl}
       />

@@ -1,4 +1,9 @@
-import { lifetimeChoices, lifetimeValue, lifetimeWords } from './lifetimes';
+import {
+  defaultLifetimeChoice,
+  lifetimeChoices,
+  lifetimeValue,
+  lifetimeWords,
+} from './lifetimes';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -44,5 +49,18 @@ describe('lifetimes', () => {
       ['12h', '12 hours (the maximum)'],
     ]);
     expect(lifetimeChoices(36 * HOUR).map(c => c[0])).toEqual(['1d', '36h']);
+  });
+
+  it("preselects the backend's default, and without it never the maximum", () => {
+    expect(defaultLifetimeChoice(30 * DAY, 15 * DAY)).toBe('15d');
+    expect(defaultLifetimeChoice(30 * DAY)).toBe('7d');
+    expect(defaultLifetimeChoice(45 * DAY)).toBe('30d');
+    expect(defaultLifetimeChoice()).toBe('30d');
+    expect(defaultLifetimeChoice(12 * HOUR)).toBe('8h');
+    expect(defaultLifetimeChoice(36 * HOUR)).toBe('1d');
+    // A default beyond the maximum is not offered: the usual choice instead.
+    expect(defaultLifetimeChoice(30 * DAY, 90 * DAY)).toBe('7d');
+    // Only when nothing shorter is offered.
+    expect(defaultLifetimeChoice(30 * 60_000)).toBe('30m');
   });
 });

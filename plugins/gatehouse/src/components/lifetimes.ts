@@ -57,3 +57,23 @@ export function lifetimeChoices(
       lifetimeWords(ms) + (ms === max && maxLifetimeMs ? ' (the maximum)' : ''),
     ]);
 }
+
+/**
+ * The lifetime preselected: the backend's default; without it (an older
+ * backend, or before its options arrive), the longest usual lifetime up to
+ * 30 days that is below the maximum, never the maximum itself unless it is
+ * the only choice.
+ */
+export function defaultLifetimeChoice(
+  maxLifetimeMs?: number,
+  defaultLifetimeMs?: number,
+): string {
+  const max = maxLifetimeMs ?? 365 * DAY;
+  if (defaultLifetimeMs && defaultLifetimeMs <= max) {
+    return lifetimeValue(defaultLifetimeMs);
+  }
+  const below = [...USUAL_HOURS, ...USUAL_DAYS].filter(
+    ms => ms < max && ms <= 30 * DAY,
+  );
+  return lifetimeValue(below.length ? Math.max(...below) : max);
+}

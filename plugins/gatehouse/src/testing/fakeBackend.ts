@@ -4,6 +4,16 @@ import type { Credential } from '../api/types';
 
 export const BASE = 'http://example.com/api/gatehouse';
 
+/** When the fake inventory is made: the page's relative times count from it. */
+export const GENERATED_AT = '2026-11-28T12:41:00.000Z';
+
+/** The inventory answer of these credentials. */
+export const inventoryOf = (items: Credential[], total = items.length) => ({
+  generatedAt: GENERATED_AT,
+  total,
+  items,
+});
+
 export const CREDENTIALS: Credential[] = [
   {
     id: 'gatehouse-static:3f9a61c2',
@@ -61,7 +71,7 @@ export const CREDENTIALS: Credential[] = [
 export function fakeBackend(
   answer: (method: string, url: URL, body: any) => [number, unknown] = () => [
     200,
-    { generatedAt: '', total: CREDENTIALS.length, items: CREDENTIALS },
+    inventoryOf(CREDENTIALS),
   ],
 ) {
   const requests: Array<{ method: string; url: URL; body: any }> = [];
@@ -79,4 +89,23 @@ export function fakeBackend(
     },
   );
   return { fetch, requests };
+}
+
+/**
+ * `backend` with its answers to `method` held back until `release` is
+ * called: a request under way.
+ */
+export function heldBack(
+  backend: ReturnType<typeof fakeBackend>,
+  method: string,
+) {
+  let release!: () => void;
+  const gate = new Promise<void>(resolve => (release = resolve));
+  const fetch = jest.fn(
+    async (input: RequestInfo | URL, init?: RequestInit) => {
+      if ((init?.method ?? 'GET') === method) await gate;
+      return backend.fetch(input, init);
+    },
+  );
+  return { backend: { ...backend, fetch }, release };
 }

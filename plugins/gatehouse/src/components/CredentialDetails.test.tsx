@@ -1,0 +1,225 @@
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import type { Credential } from '../api/types';
+import {
+  CREDENTIALS,
+  fakeBackend,
+  heldBack,
+  inventoryOf,
+} from '../testing/fakeBackend';
+import {
+  afterTransitions,
+  clickOutside,
+  openDetails,
+  renderPage,
+} from '../testing/renderPage';
+
+/** Two managed tokens for the same subject: only the details tell them apart. */
+const TWIN: Credential = {
+  ...CREDENTIALS[1],
+  id: 'gatehouse-managed:9f2e',
+  description: 'deploys the API docs',
+  fingerprint: '0d0d5eed',
+  createdAt: '2026-11-20T08:00:00.000Z',
+};
+
+describe('the details dialog', () => {
+  it('shows every field in words: never for no expiry, not yet valid', async () => {
+    const notYet: Credential = {
+      ...CREDENTIALS[0],
+      id: 'gatehouse-static:0000',
+      subject: 'deploy-bot-next',
+      status: 'not-yet-valid',
+      expiresAt: undefined,
+    };
+    await renderPage(
+      fakeBackend(() => [200, inventoryOf([...CREDENTIALS, notYet])]),
+    );
+    const dialog = await openDetails('deploy-bot-next');
+    const row = (name: string) =>
+      within(dialog).getByRole('rowheader', { name }).closest('tr')!;
+    expect(row('Status')).toHaveTextContent('not yet valid');
+    expect(row('Expires')).toHaveTextContent('never');
+  });
+
+  it('rotates a managed token after a confirmation that names it, and shows the new one once', async () => {
+    const backend = fakeBackend((method, url) =>
+      method === 'POST' && url.pathname.endsWith('/rotate')
+        ? [
+            201,
+            {
+              id: 'new-id',
+              token: 'gthm_rotated',
+              fingerprint: 'bbbb2222',
+              subject: 'deploy-bot',
+              expiresAt: '2026-12-28T00:00:00.000Z',
+              previous: { expiresAt: '2026-11-28T13:00:00.000Z' },
+            },
+          ]
+        : [200, inventoryOf(CREDENTIALS)],
+    );
+    await renderPage(backend);
+    const dialog = await openDetails('deploy-bot');
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Rotate…' }),
+    );
+    expect(
+      within(dialog).getByText(/keeps working for the overlap/),
+    ).toBeInTheDocument();
+    const token = within(dialog).getByRole('table', { name: 'The token' });
+    expect(token).toHaveTextContent('c41d0b9e');
+    expect(token).toHaveTextContent('deploys the docs site');
+    expect(backend.requests.some(r => r.method === 'POST')).toBe(false);
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Rotate' }),
+    );
+    expect(await within(dialog).findByText('gthm_rotated')).toBeInTheDocument();
+    expect(within(dialog).getByText(/shown only once/)).toBeInTheDocument();
+    expect(backend.requests.find(r => r.method === 'POST')?.url.pathname).toBe(
+      '/api/gatehouse/tokens/7b1c/rotate',
+    );
+    // Neither button again for the token just shown.
+    expect(within(dialog).queryByRole('button', { name: /Rotate/ })).toBeNull();
+
+    // The rotated token stays on Escape and on a click outside.
+    await userEvent.keyboard('{Escape}');
+    await clickOutside(dialog);
+    await afterTransitions();
+    expect(screen.getByRole('dialog')).toBe(dialog);
+    expect(within(dialog).getByText('gthm_rotated')).toBeVisible();
+    expect(within(dialog).getByText(/cannot be shown again/)).toBeVisible();
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'I have copied it' }),
+    );
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+  });
+
+  it('stays open on Escape while a rotation is under way: its token is shown here, not later', async () => {
+    const { backend, release } = heldBack(
+      fakeBackend((method, url) =>
+        method === 'POST' && url.pathname.endsWith('/rotate')
+          ? [
+              201,
+              {
+                id: 'new-id',
+                token: 'gthm_rotated',
+                fingerprint: 'bbbb2222',
+                subject: 'deploy-bot',
+                expiresAt: '2026-12-28T00:00:00.000Z',
+              },
+            ]
+          : [200, inventoryOf(CREDENTIALS)],
+      ),
+      'POST',
+    );
+    await renderPage(backend);
+    const dialog = await openDetails('deploy-bot');
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Rotate…' }),
+    );
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Rotate' }),
+    );
+    await userEvent.keyboard('{Escape}');
+    await afterTransitions();
+    expect(screen.getByRole('dialog')).toBe(dialog);
+    release();
+    expect(await within(dialog).findByText('gthm_rotated')).toBeInTheDocument();
+  });
+
+  it('names the token to revoke by subject, fingerprint, description and creation', async () => {
+    const backend = fakeBackend(() => [
+      200,
+      inventoryOf([...CREDENTIALS, TWIN]),
+    ]);
+    await renderPage(backend);
+    const [, twin] = await screen.findAllByRole('button', {
+      name: 'deploy-bot',
+    });
+    await userEvent.click(twin);
+    const dialog = await screen.findByRole('dialog');
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Revoke…' }),
+    );
+    expect(within(dialog).getByText('Revoke this token?')).toBeVisible();
+    const token = within(dialog).getByRole('table', { name: 'The token' });
+    const value = (name: string) =>
+      within(token).getByRole('rowheader', { name }).nextElementSibling;
+    expect(value('Subject')).toHaveTextContent('deploy-bot');
+    expect(value('Fingerprint')).toHaveTextContent('0d0d5eed');
+    expect(value('Description')).toHaveTextContent('deploys the API docs');
+    expect(value('Created')).toHaveTextContent(
+      `${new Date('2026-11-20T08:00:00.000Z').toLocaleString()} by user:default/alice`,
+    );
+    expect(within(dialog).getByText(/cannot be undone/)).toBeInTheDocument();
+    expect(backend.requests.some(r => r.method === 'DELETE')).toBe(false);
+  });
+
+  it('says it is revoked on every replica within seconds, and names the tokens revoked with it', async () => {
+    const backend = fakeBackend(method =>
+      method === 'DELETE'
+        ? [
+            200,
+            {
+              id: '7b1c',
+              subject: 'deploy-bot',
+              fingerprint: 'c41d0b9e',
+              status: 'revoked',
+              alsoRevoked: [
+                { id: '8c2d', subject: 'deploy-bot' },
+                { id: '9e3f', subject: 'docs-preview' },
+              ],
+            },
+          ]
+        : [200, inventoryOf(CREDENTIALS)],
+    );
+    await renderPage(backend);
+    const dialog = await openDetails('deploy-bot');
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Revoke…' }),
+    );
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Revoke' }),
+    );
+    const status = await within(dialog).findByRole('status');
+    expect(status).toHaveTextContent(
+      'Revoked. The token of deploy-bot (fingerprint c41d0b9e) is refused on every replica within seconds.',
+    );
+    const also = within(status).getByRole('list', { name: 'Also revoked' });
+    expect(
+      within(also)
+        .getAllByRole('listitem')
+        .map(item => item.textContent),
+    ).toEqual(['deploy-bot (id 8c2d)', 'docs-preview (id 9e3f)']);
+    expect(
+      backend.requests.find(r => r.method === 'DELETE')?.url.pathname,
+    ).toBe('/api/gatehouse/tokens/7b1c');
+    // Nothing more to do with it but close.
+    expect(within(dialog).queryByRole('button', { name: /Revoke/ })).toBeNull();
+    expect(within(dialog).queryByRole('button', { name: /Rotate/ })).toBeNull();
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Close' }),
+    );
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+  });
+
+  it('says so, and lists nothing more, when no other token was revoked with it', async () => {
+    await renderPage(
+      fakeBackend(method =>
+        method === 'DELETE'
+          ? [200, { id: '7b1c', subject: 'deploy-bot', alsoRevoked: [] }]
+          : [200, inventoryOf(CREDENTIALS)],
+      ),
+    );
+    const dialog = await openDetails('deploy-bot');
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Revoke…' }),
+    );
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Revoke' }),
+    );
+    const status = await within(dialog).findByRole('status');
+    expect(status).toHaveTextContent(/every replica within seconds/);
+    expect(within(status).queryByRole('list')).toBeNull();
+  });
+});
