@@ -542,23 +542,24 @@ test('gatehouse explain says it cannot tell a managed token without the backend,
 });
 
 /**
- * A fresh clone: the checkout's tracked files, the installed node_modules,
- * and no dist/ (nothing builds it before `npm pack`), made once.
+ * What a fresh clone has for the CLI to run: the package's manifest and
+ * TypeScript config, bin/, src/ and dev/ (the configs the banner names),
+ * the installed node_modules, and no dist/ (nothing builds it before
+ * `npm pack`). Copied from the checkout, not from git: the compatibility
+ * matrix runs the tests in copies without .git. Made once.
  */
+const CLONE_PARTS = ['package.json', 'tsconfig.json', 'bin', 'src', 'dev'];
 let freshClone: string | undefined;
 function freshCloneDir(): string {
   if (!freshClone) {
     freshClone = mkdtempSync(join(tmpdir(), 'gatehouse-fresh-clone-'));
-    const files = execFileSync('git', ['ls-files', '-z'], {
-      cwd: repoRoot,
-      encoding: 'utf8',
-    })
-      .split('\0')
-      .filter(Boolean);
-    for (const file of files) {
-      if (existsSync(join(repoRoot, file))) {
-        cpSync(join(repoRoot, file), join(freshClone, file));
-      }
+    for (const part of CLONE_PARTS) {
+      cpSync(join(repoRoot, part), join(freshClone, part), {
+        recursive: true,
+        // What .gitignore keeps out of a clone.
+        filter: source =>
+          !/[\\/](node_modules|dist|\.gatehouse-[^\\/]*)$/.test(source),
+      });
     }
     symlinkSync(
       join(repoRoot, 'node_modules'),
