@@ -16,6 +16,7 @@ import {
   coreServices,
   createBackendFeatureLoader,
 } from '@backstage/backend-plugin-api';
+import { createGatehouseAuthServiceFactory } from './auth/gatehouseAuthServiceFactory';
 import { validateExternalAccess } from './config/validateExternalAccess';
 import { externalAccessEntriesOfType } from './lib/externalAccessEntries';
 import { reportOnce } from './lib/startupReport';
@@ -62,6 +63,11 @@ const gatehouse = createBackendFeatureLoader({
       }
     });
     return [
+      // Backstage's auth, refusing to delegate restricted callers on every
+      // line (Backstage does from backend-defaults 0.17.8). When another
+      // factory wins, the gatehouse plugin's start-up check stops the
+      // backend if that one delegates them.
+      createGatehouseAuthServiceFactory(),
       gatehouseStaticTokenHandlerServiceFactory,
       gatehouseJwksTokenHandlerServiceFactory,
       createGatehousePermissionsServiceFactory(() => {
@@ -85,6 +91,7 @@ export { GATEHOUSE_STATIC_TYPE } from './static/StaticTokenRegistry';
 export { gatehouseJwksTokenHandlerServiceFactory } from './jwks/jwksTokenHandlerServiceFactory';
 export { GATEHOUSE_JWKS_TYPE } from './jwks/JwksRegistry';
 export { gatehousePermissionsServiceFactory } from './restrictions/restrictedPermissionsServiceFactory';
+export { gatehouseAuthServiceFactory } from './auth/gatehouseAuthServiceFactory';
 export { gatehousePlugin } from './managed/gatehousePlugin';
 export { gatehouseManagedTokenHandlerServiceFactory } from './managed/managedTokenHandlerServiceFactory';
 export {

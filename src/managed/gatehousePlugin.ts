@@ -4,6 +4,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import { metricsServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { NotFoundError } from '@backstage/errors';
+import { assertDelegationRefused } from '../auth/delegationSelfCheck';
 import { registerCredentialGauges } from '../inventory/credentialGauges';
 import Router from 'express-promise-router';
 import { managedCredentials } from '../inventory/gatehouseCredentials';
@@ -50,6 +51,9 @@ export const gatehousePlugin = createBackendPlugin({
         pluginRequest: pluginRequestServiceRef,
       },
       async init(deps) {
+        // Before anything else: restricted credentials must never reach a
+        // plugin through another one without their restrictions.
+        await assertDelegationRefused(deps.auth);
         const { managed, inventory } = deps;
         deps.permissionsRegistry.addPermissions(MANAGED_TOKEN_PERMISSIONS);
         const db = await deps.database.getClient();

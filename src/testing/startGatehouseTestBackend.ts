@@ -1,4 +1,7 @@
-import type { BackendFeature } from '@backstage/backend-plugin-api';
+import type {
+  BackendFeature,
+  ServiceFactory,
+} from '@backstage/backend-plugin-api';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import type { JsonObject } from '@backstage/types';
 import { createDemoPlugin } from '../../dev/demoPlugin';
@@ -29,6 +32,8 @@ export async function startGatehouseTestBackend(options: {
   features?: BackendFeature[];
   /** `backend.auth.pluginKeyStore`; default: a static key pair made for this run. */
   pluginKeyStore?: JsonObject;
+  /** The coreServices.auth factory; default: Gatehouse's, as its default export adds it. */
+  authFactory?: ServiceFactory;
   /** Where the backend logs; default: a new one. */
   logs?: CapturedLogs;
 }): Promise<GatehouseTestBackend> {
@@ -50,7 +55,7 @@ export async function startGatehouseTestBackend(options: {
 
   const backend = await startTestBackend({
     features: [
-      ...realAuthFeatures(rootConfig),
+      ...realAuthFeatures(rootConfig, options.authFactory),
       // Test-utils' default database never closes SQLite pools, and
       // Gatehouse's plugin (managed tokens) opens one. (The auth backend's
       // features bring the same factory.)
