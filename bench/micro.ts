@@ -14,6 +14,9 @@ import type { JsonObject } from '@backstage/types';
 import { createHash, createPublicKey, hash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
+import type { AuthService } from '@backstage/backend-plugin-api';
+import { DelegationGuardedAuthService } from '../src/auth/DelegationGuardedAuthService';
+import { authFactoryInternals } from '../src/auth/gatehouseAuthServiceFactory';
 import { createJwksTokenHandler } from '../src/jwks/jwksTokenHandler';
 import { JwksRegistry } from '../src/jwks/JwksRegistry';
 import { RejectionLog } from '../src/lib/RejectionLog';
@@ -23,6 +26,7 @@ import { createManagedToken } from '../src/managed/managedTokenFormat';
 import { ManagedTokenTable } from '../src/managed/ManagedTokenTable';
 import { createStaticTokenHandler } from '../src/static/staticTokenHandler';
 import { StaticTokenRegistry } from '../src/static/StaticTokenRegistry';
+import { staticPluginKeyStoreConfig } from '../src/testing/pluginKeyStore';
 import type { Alg, Provider } from './identityProviders';
 import { log } from './log';
 import type { MicroPools } from './scenarios';
@@ -399,6 +403,7 @@ async function managedCases(iterations: number): Promise<Case[]> {
   const logger = silentLogger();
   const table = new ManagedTokenTable({ logger });
   await table.attach({
+    now: async () => Date.now(),
     active: async () => records,
     changedSince: async () => [],
   } as never);
@@ -472,6 +477,55 @@ async function usageCases(iterations: number): Promise<Case[]> {
   ];
 }
 
+/**
+ * Gatehouse's coreServices.auth against Backstage's: the same
+ * DefaultAuthService (made by Backstage's authServiceFactory, with its
+ * built-in static handler and one token) called directly and through
+ * DelegationGuardedAuthService, which every request's authenticate passes.
+ */
+async function authServiceCases(iterations: number): Promise<Case[]> {
+  const token = randomStaticToken();
+  const config = mockServices.rootConfig({
+    data: {
+      backend: {
+        baseUrl: 'http://localhost:7007',
+        auth: {
+          pluginKeyStore: await staticPluginKeyStoreConfig(),
+          externalAccess: [
+            { type: 'static', options: { token, subject: 'caller' } },
+          ],
+        },
+      },
+    } as JsonObject,
+  });
+  const internals = authFactoryInternals()!;
+  const backstage = (await internals.factory(
+    {
+      config,
+      logger: silentLogger(),
+      discovery: mockServices.discovery(),
+      plugin: { getId: () => 'bench' },
+      database: undefined,
+      pluginTokenHandlerDecorator: (handler: unknown) => handler,
+      externalTokenHandlers: [],
+    },
+    undefined,
+  )) as AuthService;
+  const guarded = new DelegationGuardedAuthService(backstage);
+  const floor =
+    "Backstage's auth.authenticate (DefaultAuthService), built-in static, 1 token";
+  return [
+    { name: floor, iterations, op: () => backstage.authenticate(token) },
+    {
+      name: "Gatehouse's coreServices.auth (DelegationGuardedAuthService) over the same",
+      floor,
+      iterations,
+      op: () => guarded.authenticate(token),
+      gatehouse: true,
+    },
+  ];
+}
+
 /** Each group of cases, for one checkout's parts. */
 async function caseGroups(
   options: { providers: Provider[]; pools: MicroPools; iterations: number },
@@ -492,6 +546,10 @@ async function caseGroups(
           {
             title: 'usage recording',
             cases: await usageCases(iterations * 40),
+          },
+          {
+            title: 'auth service',
+            cases: await authServiceCases(iterations * 10),
           },
         ]
       : []),
