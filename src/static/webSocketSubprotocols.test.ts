@@ -3,7 +3,6 @@ import {
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
 import fc from 'fast-check';
-import { readFileSync } from 'node:fs';
 import { WebSocket, WebSocketServer } from 'ws';
 import { CapturedLogs } from '../testing/CapturedLogs';
 import { startRealBackend } from '../testing/startRealBackend';
@@ -11,6 +10,10 @@ import {
   startTestIdentityProvider,
   TestIdentityProvider,
 } from '../testing/testIdentityProvider';
+import {
+  BACKEND_DEFAULTS_VERSION,
+  HAS_WEBSOCKET_ROUTES,
+} from '../testing/backstageLine';
 import {
   createStaticToken,
   looksLikeSubprotocolName,
@@ -20,13 +23,7 @@ const STATIC_TOKEN = 'gth_websocket-token-0123456789abcdefghijklm';
 const RESTRICTED_TOKEN = 'gth_websocket-restricted-0123456789abcdefgh';
 
 /** Backstage authenticates WebSocket routes from backend-defaults 0.19 on. */
-const backendDefaultsVersion: string = JSON.parse(
-  readFileSync(
-    require.resolve('@backstage/backend-defaults/package.json'),
-    'utf8',
-  ),
-).version;
-const hasWebSocketRoutes = !/^0\.(1[0-8]|[0-9])\./.test(backendDefaultsVersion);
+const hasWebSocketRoutes = HAS_WEBSOCKET_ROUTES;
 
 /** A plugin with one WebSocket route that sends the caller's principal and closes. */
 const socketPlugin = createBackendPlugin({
@@ -121,7 +118,7 @@ describe('looksLikeSubprotocolName', () => {
 });
 
 (hasWebSocketRoutes ? describe : describe.skip)(
-  `WebSocket routes (backend-defaults ${backendDefaultsVersion})`,
+  `WebSocket routes (backend-defaults ${BACKEND_DEFAULTS_VERSION})`,
   () => {
     let idp: TestIdentityProvider;
     let backend: Backend;

@@ -1,14 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 
 /** The installed `@backstage/backend-defaults` version (the release line under test). */
 export const BACKEND_DEFAULTS_VERSION: string = JSON.parse(
   readFileSync(
-    join(
-      dirname(require.resolve('@backstage/backend-defaults')),
-      '..',
-      'package.json',
-    ),
+    require.resolve('@backstage/backend-defaults/package.json'),
     'utf8',
   ),
 ).version;
@@ -32,3 +27,6 @@ export const BACKSTAGE_GUARDS_DELEGATION = atLeast(
   BACKEND_DEFAULTS_VERSION,
   '0.17.8',
 );
+
+/** Whether Backstage has WebSocket routes, authenticated through the token handlers: 0.19 and later. */
+export const HAS_WEBSOCKET_ROUTES = atLeast(BACKEND_DEFAULTS_VERSION, '0.19.0');
