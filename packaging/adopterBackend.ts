@@ -73,28 +73,6 @@ export const BACKEND_PLUGINS = [
   '@backstage/plugin-search-backend-node',
 ];
 
-/**
- * Gatehouse as a dynamic plugin, loaded the way Red Hat Developer Hub loads
- * them (its packages/backend/src/index.ts): from the directory config
- * `dynamicPlugins.rootDirectory` names.
- */
-export const GATEHOUSE_AS_DYNAMIC_PLUGIN: GatehouseInstall = {
-  imports: `import { join } from 'node:path';
-import {
-  CommonJSModuleLoader,
-  dynamicPluginsFeatureLoader,
-} from '@backstage/backend-dynamic-feature-service';
-`,
-  add: `// Dynamic plugins, as Red Hat Developer Hub loads them.
-backend.add(
-  dynamicPluginsFeatureLoader({
-    schemaLocator: () => join('dist', 'configSchema.json'),
-    moduleLoader: logger => new CommonJSModuleLoader({ logger }),
-  }),
-);
-`,
-};
-
 /** better-sqlite3's major for the Node.js line running the test. */
 export function betterSqlite3Range(): string {
   const major = process.versions.node.split('.')[0];

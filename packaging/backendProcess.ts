@@ -18,13 +18,19 @@ export async function startBackendProcess(options: {
   args: string[];
   port: number;
   env?: NodeJS.ProcessEnv;
+  /** The `node` to run (default: this process's). */
+  execPath?: string;
   timeoutMs?: number;
 }): Promise<BackendProcess> {
-  const child: ChildProcess = spawn(process.execPath, options.args, {
-    cwd: options.cwd,
-    env: { ...process.env, ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    options.execPath ?? process.execPath,
+    options.args,
+    {
+      cwd: options.cwd,
+      env: { ...process.env, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const chunks: string[] = [];
   child.stdout!.setEncoding('utf8').on('data', chunk => chunks.push(chunk));
   child.stderr!.setEncoding('utf8').on('data', chunk => chunks.push(chunk));

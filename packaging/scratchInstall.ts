@@ -34,8 +34,15 @@ export function writeFiles(dir: string, files: Record<string, string>): string {
   return dir;
 }
 
-/** `npm <args>` in `dir`, its output shown only when it fails. */
-export function npm(dir: string, args: string[]): string {
+/**
+ * `npm <args>` in `dir`, its output shown only when it fails; `env` (default:
+ * this process's) chooses the Node.js release (compat/nodeBinaries.ts envFor).
+ */
+export function npm(
+  dir: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): string {
   try {
     return execFileSync('npm', args, {
       cwd: dir,
@@ -43,7 +50,7 @@ export function npm(dir: string, args: string[]): string {
       stdio: ['ignore', 'pipe', 'pipe'],
       maxBuffer: 64 * 1024 * 1024,
       env: {
-        ...process.env,
+        ...env,
         npm_config_fund: 'false',
         npm_config_audit: 'false',
       },

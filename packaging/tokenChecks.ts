@@ -9,12 +9,13 @@ function createTokenWithCli(
   dir: string,
   subject: string,
   command = join('node_modules', '.bin', 'gatehouse'),
+  env?: NodeJS.ProcessEnv,
 ): { token: string; hash: string } {
   return JSON.parse(
     execFileSync(
       join(dir, command),
       ['token', 'create', '--subject', subject, '--json'],
-      { cwd: dir, encoding: 'utf8' },
+      { cwd: dir, encoding: 'utf8', env },
     ),
   );
 }
@@ -66,17 +67,19 @@ export interface CheckTokens {
  * The checks' credentials: static tokens made by the `gatehouse` command in
  * `dir` (the package as installed or exported), the admin's kept only as a
  * hash in config, and a JWT from a stand-in key set, which the caller closes.
+ * `env`: the command's environment (default: this process's).
  */
 export async function issueCheckTokens(
   dir: string,
   command?: string,
+  env?: NodeJS.ProcessEnv,
 ): Promise<{
   tokens: CheckTokens;
   adminHash: string;
   keySet: KeySet;
 }> {
-  const reader = createTokenWithCli(dir, 'ci-reader', command);
-  const admin = createTokenWithCli(dir, 'ci-admin', command);
+  const reader = createTokenWithCli(dir, 'ci-reader', command, env);
+  const admin = createTokenWithCli(dir, 'ci-admin', command, env);
   const keySet = await startKeySet();
   return {
     tokens: {
