@@ -25,7 +25,7 @@ import { CURRENT_LINE, versionsOn } from '../compat/releaseLines';
 import { freePort } from '../src/testing/freePort';
 import {
   BACKEND_PLUGINS,
-  backendIndexTs,
+  backendSources,
   betterSqlite3Range,
   GATEHOUSE_FROM_PACKAGE,
 } from './adopterBackend';
@@ -85,7 +85,7 @@ describe(`an adopter's backend on backend-defaults ${CURRENT_LINE.line}`, () => 
         null,
         2,
       )}\n`,
-      'src/index.ts': backendIndexTs(GATEHOUSE_FROM_PACKAGE),
+      ...backendSources(GATEHOUSE_FROM_PACKAGE),
     });
     // The backend first, then Gatehouse added to it with the README's
     // command, run from the Backstage root.
@@ -120,6 +120,7 @@ describe(`an adopter's backend on backend-defaults ${CURRENT_LINE.line}`, () => 
               ...externalAccessFor({
                 readerToken: tokens.reader,
                 adminHash,
+                relayedToken: tokens.relayed,
                 keySet,
               }),
               configEntryAsWritten(walkThrough),
@@ -247,9 +248,10 @@ describe(`an adopter's backend on backend-defaults ${CURRENT_LINE.line}`, () => 
       } else if (command.includes('config-check')) {
         assert.match(got, /^exit 0: [\s\S]*is valid/, command);
       } else {
+        // The walk-through's entry comes after externalAccessFor's four.
         assert.match(
           got,
-          /^exit 0: [\s\S]*Result: accepted by backend\.auth\.externalAccess\[3\] as 'ci-pipeline'/,
+          /^exit 0: [\s\S]*Result: accepted by backend\.auth\.externalAccess\[4\] as 'ci-pipeline'/,
           command,
         );
       }
@@ -269,7 +271,7 @@ describe(`an adopter's backend on backend-defaults ${CURRENT_LINE.line}`, () => 
 
   it('logs that Gatehouse is loaded, audits denials, and logs no token', () => {
     const output = backend.output();
-    assert.match(output, /gatehouse-static loaded 3 token\(s\) for 3 entries/);
+    assert.match(output, /gatehouse-static loaded 4 token\(s\) for 4 entries/);
     assert.match(output, /access-restriction-denial/);
     assert.equal(
       leakedPiece(output, [...secretsIn(tokens), walkThrough.token]),

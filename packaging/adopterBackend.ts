@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { NODE_LINES } from '../compat/releaseLines';
+import { ROOT } from './scratchInstall';
 
 /** How a backend adds Gatehouse: its imports and its lines after `createBackend()`. */
 export interface GatehouseInstall {
@@ -43,8 +46,28 @@ backend.add(
 backend.add(import('@backstage/plugin-search-backend'));
 backend.add(import('@backstage/plugin-search-backend-module-catalog'));
 
+// A plugin that calls another on behalf of its caller (Gatehouse's dev/relayPlugin.ts)
+backend.add(import('./relayPlugin'));
+
 backend.start();
 `;
+
+/**
+ * The backend's sources: index.ts for `gatehouse`, and the relay plugin it
+ * adds (a copy of dev/relayPlugin.ts, which Backstage's plugin API alone
+ * makes work), for the check that restricted callers are not delegated.
+ */
+export function backendSources(
+  gatehouse: GatehouseInstall,
+): Record<string, string> {
+  return {
+    'src/index.ts': backendIndexTs(gatehouse),
+    'src/relayPlugin.ts': readFileSync(
+      join(ROOT, 'dev', 'relayPlugin.ts'),
+      'utf8',
+    ),
+  };
+}
 
 /** Gatehouse added the way the README says. */
 export const GATEHOUSE_FROM_PACKAGE: GatehouseInstall = {

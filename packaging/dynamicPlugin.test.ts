@@ -1,9 +1,9 @@
 /**
  * The Red Hat Developer Hub test: Gatehouse exported as a dynamic plugin with
- * RHDH's CLI (packaging/export-dynamic-plugin.sh, as docs/rhdh.md says), its
- * tarball laid out as RHDH's installer lays out a tarball with an integrity
- * hash (rhdhLayout.ts, with Gatehouse's config in `pluginConfig` of
- * dynamic-plugins.yaml), and loaded by the real
+ * RHDH's CLI (packaging/export-dynamic-plugin.sh, as docs/rhdh.md says),
+ * laid out from docs/rhdh.md's dynamic-plugins.yaml as written as RHDH's
+ * installer lays it out (rhdhLayout.ts), started with the environment the
+ * page's Helm values set, and loaded by the real
  * `@backstage/backend-dynamic-feature-service` into a backend whose
  * index.ts adds RHDH's default service factories and the loader as RHDH's
  * does, on each host of rhdhHosts.ts: RHDH 1.10's versions, and the current
@@ -16,7 +16,9 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
+  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -27,12 +29,12 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { envFor, nodeRelease } from '../compat/nodeBinaries';
 import { DELEGATION_UNGUARDED } from '../src/auth/delegationSelfCheck';
 import { PERMISSIONS_NOT_IN_USE } from '../src/restrictions/restrictedPermissionsServiceFactory';
 import { freePort } from '../src/testing/freePort';
-import { backendIndexTs, betterSqlite3Range } from './adopterBackend';
+import { backendSources, betterSqlite3Range } from './adopterBackend';
 import { BackendProcess, startBackendProcess } from './backendProcess';
 import { layOutDynamicPlugins, LayoutResult } from './rhdhLayout';
 import { LOADER, RHDH_BACKEND, RHDH_HOSTS } from './rhdhHosts';
@@ -47,7 +49,7 @@ import {
   CheckTokens,
   issueCheckTokens,
   KeySet,
-  externalAccessFor,
+  relayedEntry,
   leakedPiece,
   MANAGED_TOKEN_CHECKS_PASS,
   runManagedTokenChecks,
@@ -58,6 +60,30 @@ import {
 import './rhdhLayout.test';
 
 const DERIVED = 'gatehouse-backstage-plugin-gatehouse-backend-module-dynamic';
+
+/**
+ * docs/rhdh.md's YAML, used as written: the dynamic-plugins.yaml of its
+ * Configuration section, and the environment its Helm values set.
+ */
+const DOCS = (() => {
+  const blocks = [
+    ...readFileSync(join(ROOT, 'docs', 'rhdh.md'), 'utf8').matchAll(
+      /```yaml\n([\s\S]*?)```/g,
+    ),
+  ].map(match => match[1]);
+  const dynamicPluginsYaml = blocks.find(block => /^plugins:/m.test(block));
+  const helmValues = blocks.find(block => block.includes('extraEnvVars'));
+  assert.ok(dynamicPluginsYaml && helmValues, 'docs/rhdh.md has both blocks');
+  const environment: Record<string, string> = Object.fromEntries(
+    (
+      parse(helmValues).upstream.backstage.extraEnvVars as Array<{
+        name: string;
+        value: string;
+      }>
+    ).map(({ name, value }) => [name, value]),
+  );
+  return { dynamicPluginsYaml, environment };
+})();
 
 const work =
   process.env.PACKAGING_WORK_DIR ||
@@ -89,6 +115,11 @@ function exportOnce(): Exported {
     const [, derivedTarball] = /and its tarball (\S+), /.exec(printed) ?? [];
     const [, integrity] = /integrity: (\S+)/.exec(printed) ?? [];
     assert.ok(derivedTarball && integrity, printed);
+    // What RHDH's installer checks a tarball against.
+    assert.equal(
+      integrity,
+      `sha512-${createHash('sha512').update(readFileSync(derivedTarball)).digest('base64')}`,
+    );
     exported = { dir: join(out, DERIVED), tarball: derivedTarball, integrity };
     console.log(`# npm pack and export: ${seconds(exportStarted)}`);
   }
@@ -118,9 +149,10 @@ for (const host of RHDH_HOSTS) {
     let layout: LayoutResult;
     let node: string;
     let installed: number;
+    let secrets: Record<string, string>;
 
     before(async () => {
-      const { dir, tarball, integrity } = exportOnce();
+      const { dir } = exportOnce();
 
       // The Node.js release RHDH runs on, or the test's own.
       const env = host.node ? envFor(nodeRelease(host.node)) : process.env;
@@ -143,7 +175,7 @@ for (const host of RHDH_HOSTS) {
           null,
           2,
         )}\n`,
-        'src/index.ts': backendIndexTs(RHDH_BACKEND),
+        ...backendSources(RHDH_BACKEND),
       });
       const installStarted = Date.now();
       npm(hostDir, ['install'], env);
@@ -158,37 +190,21 @@ for (const host of RHDH_HOSTS) {
         'bin/gatehouse',
         { ...process.env, NODE_PATH: join(hostDir, 'node_modules') },
       ));
-      const [readerEntry, ...otherEntries] = externalAccessFor({
-        readerToken: '${GATEHOUSE_READER_TOKEN}',
-        adminHash,
-        keySet,
-      });
-
       const port = await freePort();
+      // The exported directory where docs/rhdh.md's dynamic-plugins.yaml
+      // says, and that file as written, plus the entry of the delegation
+      // check's token (the relay plugin is this backend's, not RHDH's).
+      const dist = join(hostDir, 'dynamic-plugins', 'dist', DERIVED);
+      rmSync(dist, { recursive: true, force: true });
+      cpSync(dir, dist, { recursive: true, verbatimSymlinks: true });
+      const dynamicPlugins = parse(DOCS.dynamicPluginsYaml);
+      dynamicPlugins.plugins[0].pluginConfig.backend.auth.externalAccess.push(
+        relayedEntry('${GATEHOUSE_RELAYED_TOKEN}'),
+      );
       writeFiles(hostDir, {
-        // The tarball with its integrity, as docs/rhdh.md shows it (RHDH
-        // checks a tarball's integrity unless its path starts with ./).
-        'dynamic-plugins.yaml': stringify({
-          includes: [],
-          plugins: [
-            {
-              package: tarball,
-              integrity,
-              disabled: false,
-              pluginConfig: {
-                backend: {
-                  auth: {
-                    externalAccess: [
-                      readerEntry,
-                      ...otherEntries,
-                      { type: 'gatehouse-managed', options: {} },
-                    ],
-                  },
-                },
-              },
-            },
-          ],
-        }),
+        // The RHDH image's own list, which the docs' file includes.
+        'dynamic-plugins.default.yaml': stringify({ plugins: [] }),
+        'dynamic-plugins.yaml': stringify(dynamicPlugins),
         'app-config.yaml': stringify({
           app: { baseUrl: 'http://localhost:3000' },
           backend: {
@@ -198,6 +214,14 @@ for (const host of RHDH_HOSTS) {
         }),
         ...portConfig(port),
       });
+      // The variables docs/rhdh.md's file names, as RHDH's secrets would set them.
+      secrets = {
+        CI_PIPELINE_TOKEN: tokens.reader,
+        PLATFORM_AUTOMATION_TOKEN_HASH: adminHash,
+        IDP_JWKS_URL: keySet.url,
+        IDP_ISSUER: keySet.issuer,
+        GATEHOUSE_RELAYED_TOKEN: tokens.relayed,
+      };
       // An empty root, as in a new RHDH pod.
       rmSync(root, { recursive: true, force: true });
       mkdirSync(root);
@@ -207,12 +231,8 @@ for (const host of RHDH_HOSTS) {
         env,
       });
 
-      backend = await start(port, {
-        // RHDH adds its own coreServices.permissions and coreServices.auth
-        // otherwise, and Gatehouse's are not used.
-        ENABLE_CORE_PERMISSIONS_OVERRIDE: 'true',
-        ENABLE_CORE_AUTH_OVERRIDE: 'true',
-      });
+      // The environment docs/rhdh.md's Helm values set.
+      backend = await start(port, DOCS.environment);
     });
 
     /** The backend on `port`, as RHDH starts it, with `flags` set. */
@@ -232,7 +252,7 @@ for (const host of RHDH_HOSTS) {
           `app-config.port-${port}.yaml`,
         ],
         port,
-        env: { GATEHOUSE_READER_TOKEN: tokens.reader, ...flags },
+        env: { ...secrets, ...flags },
       });
 
     after(async () => {
@@ -278,7 +298,7 @@ for (const host of RHDH_HOSTS) {
       }
     });
 
-    it("is laid out from its tarball as RHDH's installer does, and loaded from there", () => {
+    it("is laid out from docs/rhdh.md's dynamic-plugins.yaml as RHDH's installer does, and loaded from there", () => {
       const version = JSON.parse(
         readFileSync(join(ROOT, 'package.json'), 'utf8'),
       ).version;
@@ -324,7 +344,7 @@ for (const host of RHDH_HOSTS) {
       const output = backend.output();
       assert.match(
         output,
-        /gatehouse-static loaded 2 token\(s\) for 2 entries/,
+        /gatehouse-static loaded 3 token\(s\) for 3 entries/,
       );
       assert.match(output, /access-restriction-denial/);
       assert.equal(leakedPiece(output, secretsIn(tokens)), undefined);

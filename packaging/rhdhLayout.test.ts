@@ -10,6 +10,7 @@ import {
   existsSync,
   lstatSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   readlinkSync,
   rmSync,
@@ -20,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
+import { Header, HeaderData, Pax } from 'tar';
 import { parse, stringify } from 'yaml';
 import {
   DynamicPluginEntry,
@@ -29,7 +31,6 @@ import {
   layOutDynamicPlugins,
   mergePluginConfig,
   pluginKey,
-  readTar,
 } from './rhdhLayout';
 import { writeFiles } from './scratchInstall';
 
@@ -335,62 +336,43 @@ describe('laying out dynamic plugins as RHDH does', () => {
   });
 });
 
-/** A tar header block (ustar) for one member. */
-function tarHeader(
-  name: string,
-  options: {
-    type?: string;
-    size?: number;
-    mode?: number;
-    linkName?: string;
-  } = {},
-): Buffer {
-  const block = Buffer.alloc(512);
-  block.write(name, 0, 100);
-  block.write(`${(options.mode ?? 0o644).toString(8).padStart(7, '0')}\0`, 100);
-  block.write('0000000\0', 108);
-  block.write('0000000\0', 116);
-  block.write(`${(options.size ?? 0).toString(8).padStart(11, '0')}\0`, 124);
-  block.write('00000000000\0', 136);
-  block.write(options.type ?? '0', 156);
-  block.write(options.linkName ?? '', 157, 100);
-  block.write('ustar\0' + '00', 257);
-  block.fill(0x20, 148, 156);
-  let sum = 0;
-  for (const byte of block) {
-    sum += byte;
-  }
-  block.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
-  return block;
-}
-
+/**
+ * One member of a tar archive, its header encoded as given by node-tar's
+ * Header. Not Pack: it archives what is on disk, skips FIFOs and devices
+ * and strips absolute paths, so it cannot write the members to refuse.
+ */
 function tarFile(
-  name: string,
+  path: string,
   data: string | Buffer,
-  options: { type?: string; mode?: number; linkName?: string } = {},
+  options: { type?: HeaderData['type']; mode?: number; linkpath?: string } = {},
 ): Buffer {
   const content = Buffer.from(data);
+  const header = new Header({
+    path,
+    type: options.type ?? 'File',
+    size: content.length,
+    mode: options.mode ?? 0o644,
+    linkpath: options.linkpath ?? '',
+    mtime: new Date(0),
+  });
+  header.encode();
   const padding = Buffer.alloc((512 - (content.length % 512)) % 512);
-  return Buffer.concat([
-    tarHeader(name, { ...options, size: content.length }),
-    content,
-    padding,
-  ]);
+  return Buffer.concat([header.block!, content, padding]);
 }
 
-function paxPath(path: string): Buffer {
-  const body = ` path=${path}\n`;
-  let length = body.length + 2;
-  length = body.length + String(length).length;
-  return tarFile('PaxHeader', `${length}${body}`, { type: 'x' });
-}
+/** A pax extended header (node-tar's Pax) naming the member after it. */
+const paxPath = (path: string) => new Pax({ path }).encode();
+
+const tarball = (...members: Buffer[]) =>
+  gzipSync(Buffer.concat([...members, Buffer.alloc(1024)]));
 
 function archive(...members: Buffer[]): string {
+  return write(tarball(...members));
+}
+
+function write(content: Buffer): string {
   const file = join(work, `archive-${(dirs += 1)}.tgz`);
-  writeFileSync(
-    file,
-    gzipSync(Buffer.concat([...members, Buffer.alloc(1024)])),
-  );
+  writeFileSync(file, content);
   return file;
 }
 
@@ -401,24 +383,43 @@ describe("extracting archives with RHDH's checks", () => {
     const long = `package/${'d'.repeat(120)}/file.js`;
     const file = archive(
       tarFile('package/package.json', '{}'),
-      tarFile('package/dir/', '', { type: '5' }),
+      tarFile('package/dir/', '', { type: 'Directory' }),
       paxPath(long),
       tarFile('package/ignored-short-name', 'long'),
       tarFile('package/link', '', {
-        type: '2',
-        linkName: 'package/package.json',
+        type: 'SymbolicLink',
+        linkpath: 'package/package.json',
       }),
-    );
-    assert.deepEqual(
-      readTar(readFileSync(file)).map(member => member.name),
-      ['package/package.json', 'package/dir/', long, 'package/link'],
+      tarFile('package/dir/hard', '', {
+        type: 'Link',
+        linkpath: 'package/package.json',
+      }),
     );
     const out = target();
     extractNpmArchive(file, out);
     assert.equal(readFileSync(join(out, 'package.json'), 'utf8'), '{}');
     assert.equal(readFileSync(join(out, long.slice(8)), 'utf8'), 'long');
+    assert.equal(existsSync(join(out, 'ignored-short-name')), false);
     assert.ok(lstatSync(join(out, 'link')).isSymbolicLink());
     assert.equal(readlinkSync(join(out, 'link')), 'package.json');
+    assert.equal(statSync(join(out, 'dir', 'hard')).nlink, 2);
+  });
+
+  it("leaves modes as Python's data filter does", () => {
+    const modes = [0o777, 0o4755, 0o666, 0o444, 0o644, 0o711, 0o070];
+    const out = target();
+    extractNpmArchive(
+      archive(
+        ...modes.map(mode =>
+          tarFile(`package/${mode.toString(8)}`, '', { mode }),
+        ),
+      ),
+      out,
+    );
+    assert.deepEqual(
+      modes.map(mode => statSync(join(out, mode.toString(8))).mode & 0o7777),
+      [0o755, 0o755, 0o644, 0o644, 0o644, 0o711, 0o640],
+    );
   });
 
   it('refuses members outside package/, links out of it, special files and oversized files', () => {
@@ -441,7 +442,10 @@ describe("extracting archives with RHDH's checks", () => {
       () =>
         extractNpmArchive(
           archive(
-            tarFile('package/link', '', { type: '2', linkName: '/etc/passwd' }),
+            tarFile('package/link', '', {
+              type: 'SymbolicLink',
+              linkpath: '/etc/passwd',
+            }),
           ),
           target(),
         ),
@@ -455,8 +459,8 @@ describe("extracting archives with RHDH's checks", () => {
         extractNpmArchive(
           archive(
             tarFile('package/link', '', {
-              type: '1',
-              linkName: 'package/../../etc/passwd',
+              type: 'Link',
+              linkpath: 'package/../../etc/passwd',
             }),
           ),
           target(),
@@ -466,14 +470,34 @@ describe("extracting archives with RHDH's checks", () => {
     assert.throws(
       () =>
         extractNpmArchive(
-          archive(tarFile('package/fifo', '', { type: '6' })),
+          archive(
+            tarFile('package/dir/link', '', {
+              type: 'SymbolicLink',
+              linkpath: 'package/../../x',
+            }),
+          ),
           target(),
         ),
-      {
-        message:
-          'NPM package archive contains a non regular file: package/fifo - FIFO',
-      },
+      /a link outside of the archive/,
     );
+    for (const [type, name] of [
+      ['FIFO', 'FIFO'],
+      ['CharacterDevice', 'character device'],
+      ['BlockDevice', 'block device'],
+      ['SparseFile', 'unknown'],
+      ['GNUDumpDir', 'unknown'],
+    ] as const) {
+      assert.throws(
+        () =>
+          extractNpmArchive(
+            archive(tarFile('package/x', '', { type })),
+            target(),
+          ),
+        {
+          message: `NPM package archive contains a non regular file: package/x - ${name}`,
+        },
+      );
+    }
     assert.throws(
       () =>
         extractNpmArchive(
@@ -483,5 +507,38 @@ describe("extracting archives with RHDH's checks", () => {
         ),
       { message: 'Zip bomb detected in package/big' },
     );
+  });
+
+  it('refuses a damaged archive, and writes nothing of a refused one', () => {
+    const good = tarFile('package/package.json', '{}');
+    const bad = tarFile('package/index.js', 'x');
+    bad[0] ^= 1;
+    const out = target();
+    assert.throws(
+      () => extractNpmArchive(archive(good, bad), out),
+      /^LayoutError: NPM package archive is not a valid tar archive: checksum failure$/,
+    );
+    assert.deepEqual(readdirSync(out), []);
+    const whole = Buffer.concat([
+      good,
+      tarFile('package/big', 'x'.repeat(2000)),
+    ]);
+    assert.throws(
+      () => extractNpmArchive(write(gzipSync(whole.subarray(0, 1700))), out),
+      /not a valid tar archive: Truncated input/,
+    );
+    assert.throws(
+      () => extractNpmArchive(write(tarball(good).subarray(0, 30)), out),
+      /not a valid tar archive: .*unexpected end of file/,
+    );
+    assert.throws(
+      () =>
+        extractNpmArchive(
+          archive(good, tarFile('package/other', 'x', { type: 'FIFO' })),
+          out,
+        ),
+      /non regular file/,
+    );
+    assert.deepEqual(readdirSync(out), []);
   });
 });

@@ -52,7 +52,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { Parser, ReadEntry } from 'tar';
 import { parse, stringify } from 'yaml';
 
 /** An error the installer reports (RHDH's InstallException). */
@@ -341,124 +341,14 @@ export function verifyIntegrity(
   }
 }
 
-/** One member of a tar archive. */
-export interface TarMember {
-  name: string;
-  /** The POSIX type flag: '0' file, '1' hard link, '2' symlink, '5' directory, ... */
-  type: string;
-  mode: number;
-  linkName: string;
-  data: Buffer;
-}
-
-const cString = (block: Buffer, start: number, length: number) => {
-  const field = block.subarray(start, start + length);
-  const end = field.indexOf(0);
-  return field.subarray(0, end < 0 ? length : end).toString('utf8');
-};
-
-function octal(block: Buffer, start: number, length: number): number {
-  if (block[start] & 0x80) {
-    // base-256, for sizes of 8 GiB and more
-    let value = 0;
-    for (let i = start + 1; i < start + length; i += 1) {
-      value = value * 256 + block[i];
-    }
-    return value;
-  }
-  const text = cString(block, start, length).trim();
-  return text ? parseInt(text, 8) : 0;
-}
-
-/** The records of a pax extended header (`<length> <key>=<value>\n`). */
-function paxRecords(data: Buffer): Record<string, string> {
-  const records: Record<string, string> = {};
-  let offset = 0;
-  while (offset < data.length) {
-    const space = data.indexOf(0x20, offset);
-    const length = parseInt(data.subarray(offset, space).toString(), 10);
-    if (space < 0 || !(length > 0)) {
-      break;
-    }
-    const record = data.subarray(space + 1, offset + length - 1).toString();
-    const equals = record.indexOf('=');
-    records[record.slice(0, equals)] = record.slice(equals + 1);
-    offset += length;
-  }
-  return records;
-}
-
-/**
- * The members of a tar archive (gzip-compressed or not): ustar, pax and GNU
- * long names, which is what npm and other tar writers produce.
- */
-export function readTar(archive: Buffer): TarMember[] {
-  const tar =
-    archive[0] === 0x1f && archive[1] === 0x8b ? gunzipSync(archive) : archive;
-  const members: TarMember[] = [];
-  let pax: Record<string, string> = {};
-  let longName: string | undefined;
-  let longLink: string | undefined;
-  let offset = 0;
-  while (offset + 512 <= tar.length) {
-    const header = tar.subarray(offset, offset + 512);
-    if (header.every(byte => byte === 0)) {
-      break;
-    }
-    let sum = 0;
-    for (let i = 0; i < 512; i += 1) {
-      sum += i >= 148 && i < 156 ? 0x20 : header[i];
-    }
-    if (sum !== octal(header, 148, 8)) {
-      throw new LayoutError(`bad tar header checksum at offset ${offset}`);
-    }
-    const type = String.fromCharCode(header[156] || 0x30);
-    const size = pax.size ? Number(pax.size) : octal(header, 124, 12);
-    const data = tar.subarray(offset + 512, offset + 512 + size);
-    offset += 512 + Math.ceil(size / 512) * 512;
-    if (type === 'x') {
-      pax = { ...pax, ...paxRecords(data) };
-      continue;
-    }
-    if (type === 'g') {
-      continue;
-    }
-    if (type === 'L' || type === 'K') {
-      const text = data.toString('utf8').replace(/\0+$/, '');
-      if (type === 'L') {
-        longName = text;
-      } else {
-        longLink = text;
-      }
-      continue;
-    }
-    const prefix =
-      cString(header, 257, 6) === 'ustar' ? cString(header, 345, 155) : '';
-    const name =
-      pax.path ??
-      longName ??
-      (prefix
-        ? `${prefix}/${cString(header, 0, 100)}`
-        : cString(header, 0, 100));
-    members.push({
-      name,
-      type,
-      mode: octal(header, 100, 8),
-      linkName: pax.linkpath ?? longLink ?? cString(header, 157, 100),
-      data,
-    });
-    pax = {};
-    longName = undefined;
-    longLink = undefined;
-  }
-  return members;
-}
-
 const PACKAGE_PREFIX = 'package/';
+/** node-tar's entry types that RHDH extracts as regular files. */
+const REGULAR_TYPES = new Set(['File', 'OldFile', 'ContiguousFile']);
+/** node-tar's names of the types RHDH's message names. */
 const SPECIAL_TYPES: Record<string, string> = {
-  '3': 'character device',
-  '4': 'block device',
-  '6': 'FIFO',
+  CharacterDevice: 'character device',
+  BlockDevice: 'block device',
+  FIFO: 'FIFO',
 };
 
 /** Whether `path` is `directory` or inside it. */
@@ -471,6 +361,12 @@ const inside = (directory: string, path: string) =>
  * most maxEntrySize bytes, directory entries are skipped (files make their
  * directories), links must point inside the package, anything else is
  * refused. Modes as Python's `data` extraction filter leaves them.
+ *
+ * node-tar's Parser reads the archive (gzip-compressed or not; ustar, pax
+ * and GNU long names); the checks run on each entry as it is read, and
+ * nothing is written until the whole archive has been read and passed them.
+ * An archive node-tar warns about (a bad checksum, a truncated body, ...)
+ * is refused.
  */
 export function extractNpmArchive(
   archive: string,
@@ -489,55 +385,111 @@ export function extractNpmArchive(
     }
     return path;
   };
-  for (const member of readTar(readFileSync(archive))) {
-    if (['0', '7'].includes(member.type)) {
-      if (!member.name.startsWith(PACKAGE_PREFIX)) {
+  const refused = (entry: ReadEntry) =>
+    new LayoutError(
+      `NPM package archive contains a non regular file: ${entry.path} - ${SPECIAL_TYPES[entry.type] ?? 'unknown'}`,
+    );
+  const writes: (() => void)[] = [];
+
+  const check = (entry: ReadEntry) => {
+    const name = entry.path;
+    const linkName = entry.linkpath ?? '';
+    if (REGULAR_TYPES.has(entry.type)) {
+      if (!name.startsWith(PACKAGE_PREFIX)) {
         throw new LayoutError(
-          `NPM package archive does not start with 'package/' as it should: ${member.name}`,
+          `NPM package archive does not start with 'package/' as it should: ${name}`,
         );
       }
-      if (member.data.length > maxEntrySize) {
-        throw new LayoutError(`Zip bomb detected in ${member.name}`);
+      // The size in the header, before a byte of the body is read.
+      if (entry.size > maxEntrySize) {
+        throw new LayoutError(`Zip bomb detected in ${name}`);
       }
-      const path = target(member.name.slice(PACKAGE_PREFIX.length));
-      mkdirSync(dirname(path), { recursive: true });
-      let mode = member.mode & 0o755;
+      const path = target(name.slice(PACKAGE_PREFIX.length));
+      let mode = (entry.mode ?? 0) & 0o755;
       if (!(mode & 0o100)) {
         mode &= ~0o111;
       }
-      writeFileSync(path, member.data, { mode: mode | 0o600 });
-    } else if (member.type === '5') {
-      continue;
-    } else if (member.type === '1' || member.type === '2') {
-      if (!member.linkName.startsWith(PACKAGE_PREFIX)) {
+      const chunks: Buffer[] = [];
+      entry.on('data', (chunk: Buffer) => chunks.push(chunk));
+      writes.push(() => {
+        mkdirSync(dirname(path), { recursive: true });
+        writeFileSync(path, Buffer.concat(chunks), { mode: mode | 0o600 });
+      });
+    } else if (entry.type === 'Directory') {
+      return;
+    } else if (entry.type === 'Link' || entry.type === 'SymbolicLink') {
+      if (!linkName.startsWith(PACKAGE_PREFIX)) {
         throw new LayoutError(
-          `NPM package archive contains a link outside of the archive: ${member.name} -> ${member.linkName}`,
+          `NPM package archive contains a link outside of the archive: ${name} -> ${linkName}`,
         );
       }
-      const path = target(member.name.slice(PACKAGE_PREFIX.length));
-      const linkName = member.linkName.slice(PACKAGE_PREFIX.length);
+      const path = target(name.slice(PACKAGE_PREFIX.length));
+      const link = linkName.slice(PACKAGE_PREFIX.length);
       // A hard link names a member; a symbolic link is relative to its own
       // directory (Python's data filter).
       const linked =
-        member.type === '1'
-          ? resolve(root, linkName)
-          : resolve(dirname(path), linkName);
-      if (!inside(root, linked) || !inside(root, resolve(root, linkName))) {
+        entry.type === 'Link'
+          ? resolve(root, link)
+          : resolve(dirname(path), link);
+      if (!inside(root, linked) || !inside(root, resolve(root, link))) {
         throw new LayoutError(
-          `NPM package archive contains a link outside of the archive: ${member.name} -> ${member.linkName}`,
+          `NPM package archive contains a link outside of the archive: ${name} -> ${linkName}`,
         );
       }
-      mkdirSync(dirname(path), { recursive: true });
-      if (member.type === '1') {
-        linkSync(linked, path);
-      } else {
-        symlinkSync(linkName, path);
-      }
+      writes.push(() => {
+        mkdirSync(dirname(path), { recursive: true });
+        if (entry.type === 'Link') {
+          linkSync(linked, path);
+        } else {
+          symlinkSync(link, path);
+        }
+      });
     } else {
-      throw new LayoutError(
-        `NPM package archive contains a non regular file: ${member.name} - ${SPECIAL_TYPES[member.type] ?? 'unknown'}`,
-      );
+      throw refused(entry);
     }
+  };
+  // The first failure is kept; the rest of the archive is read and dropped.
+  let failure: unknown;
+  const parser = new Parser({
+    onReadEntry: entry => {
+      if (failure === undefined) {
+        try {
+          check(entry);
+        } catch (error) {
+          failure = error;
+        }
+      }
+      // Flowing: into the chunks of an accepted file, or dropped.
+      entry.resume();
+    },
+    onwarn: (_code, message) => {
+      failure ??= new LayoutError(
+        `NPM package archive is not a valid tar archive: ${message}`,
+      );
+    },
+  });
+  // Types node-tar does not read (sparse files, tape volumes, ...), and
+  // extended headers larger than it reads.
+  parser.on('ignoredEntry', (entry: ReadEntry) => {
+    failure ??= entry.meta
+      ? new LayoutError(
+          `NPM package archive has an extended header too large to read: ${entry.path}`,
+        )
+      : refused(entry);
+  });
+  // A gzip stream that does not decompress, or decompresses more than
+  // node-tar allows (1000 times its size).
+  parser.on('error', (error: Error) => {
+    failure ??= new LayoutError(
+      `NPM package archive is not a valid tar archive: ${error.message}`,
+    );
+  });
+  parser.end(readFileSync(archive));
+  if (failure !== undefined) {
+    throw failure;
+  }
+  for (const write of writes) {
+    write();
   }
 }
 

@@ -56,11 +56,16 @@ export async function startKeySet(): Promise<{
 
 export type KeySet = Awaited<ReturnType<typeof startKeySet>>;
 
-/** The credentials the checks use; `reader` may read the catalog only. */
+/**
+ * The credentials the checks use: `reader` may read the catalog only;
+ * `relayed` may read the catalog and call the relay plugin, which calls the
+ * catalog on its behalf.
+ */
 export interface CheckTokens {
   reader: string;
   admin: string;
   jwt: string;
+  relayed: string;
 }
 
 /**
@@ -80,11 +85,13 @@ export async function issueCheckTokens(
 }> {
   const reader = createTokenWithCli(dir, 'ci-reader', command, env);
   const admin = createTokenWithCli(dir, 'ci-admin', command, env);
+  const relayed = createTokenWithCli(dir, 'ci-relayed', command, env);
   const keySet = await startKeySet();
   return {
     tokens: {
       reader: reader.token,
       admin: admin.token,
+      relayed: relayed.token,
       jwt: await keySet.sign({ sub: 'deploy-bot' }),
     },
     adminHash: admin.hash,
@@ -93,12 +100,28 @@ export async function issueCheckTokens(
 }
 
 /**
+ * The entry of the `relayed` token: the catalog's read actions and the relay
+ * plugin, which calls the catalog on its behalf. That call must not lift the
+ * read-only limit (Backstage before 0.17.8 would: the relay's own token).
+ */
+export const relayedEntry = (token: string) => ({
+  type: 'gatehouse-static',
+  options: { subject: 'ci-relayed', token },
+  accessRestrictions: [
+    { plugin: 'catalog', permissionAttribute: { action: ['read'] } },
+    { plugin: 'relay' },
+  ],
+});
+
+/**
  * The externalAccess entries behind `CheckTokens`: a restricted plain
- * token, an unrestricted hashed one, and JWTs from `keySet`.
+ * token, an unrestricted hashed one, JWTs from `keySet`, and the relayed
+ * token's.
  */
 export function externalAccessFor(options: {
   readerToken: string;
   adminHash: string;
+  relayedToken: string;
   keySet: { url: string; issuer: string };
 }): unknown[] {
   return [
@@ -122,6 +145,7 @@ export function externalAccessFor(options: {
         subjectPrefix: 'ci',
       },
     },
+    relayedEntry(options.relayedToken),
   ];
 }
 
@@ -162,6 +186,10 @@ export async function runTokenChecks(
     method: 'GET' as const,
     path: '/api/catalog/entities',
   };
+  const relayToCatalog = {
+    method: 'GET' as const,
+    path: `/api/relay/relay?target=catalog&path=${encodeURIComponent('/entities')}`,
+  };
   /** What one caller may do: read the catalog, write to it, call the others. */
   const callerProbes = (
     who: string,
@@ -189,6 +217,20 @@ export async function runTokenChecks(
   const probes: Probe[] = [
     ...callerProbes('reader', tokens.reader, { write: 403, others: 403 }),
     ...callerProbes('admin', tokens.admin, { write: 201, others: 200 }),
+    // A plugin calling the catalog on the caller's behalf: never for a
+    // caller whose catalog access is limited, on any release line.
+    {
+      what: 'the relay plugin calls the catalog for the read-only relayed token',
+      ...relayToCatalog,
+      token: tokens.relayed,
+      expected: 403,
+    },
+    {
+      what: 'the relay plugin calls the catalog for the admin',
+      ...relayToCatalog,
+      token: tokens.admin,
+      expected: 200,
+    },
     // No write: the admin's registered that location already.
     ...callerProbes('JWT', tokens.jwt, { others: 200 }),
     {
@@ -249,7 +291,13 @@ export const WRONG_TOKEN = 'gth_this_token_is_not_configured_anywhere_0000';
  * backend's log.
  */
 export function secretsIn(tokens: CheckTokens): string[] {
-  return [tokens.reader, tokens.admin, tokens.jwt.split('.')[2], WRONG_TOKEN];
+  return [
+    tokens.reader,
+    tokens.admin,
+    tokens.relayed,
+    tokens.jwt.split('.')[2],
+    WRONG_TOKEN,
+  ];
 }
 
 /**

@@ -1,6 +1,7 @@
 import { ConfigReader } from '@backstage/config';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { createHash } from 'node:crypto';
 import { parse } from 'yaml';
 import { validateExternalAccess } from './config/validateExternalAccess';
 import { parseJwksOptions } from './jwks/jwksOptions';
@@ -37,15 +38,27 @@ function externalAccessOf(config: unknown): unknown {
     ?.backend?.auth?.externalAccess;
 }
 
+/**
+ * The text with each `${VARIABLE}` replaced as a user's environment would:
+ * a URL for a name ending in _URL or _ISSUER, a 'sha256:' hash for one
+ * ending in _HASH, a token-shaped value (distinct for each) otherwise.
+ */
+function substituteVariables(yaml: string): string {
+  let n = 0;
+  return yaml.replace(/\$\{(\w+)\}/g, (_, name: string) => {
+    if (/_(URL|ISSUER)$/.test(name)) {
+      return `https://idp.example.com/${name.toLowerCase()}`;
+    }
+    if (name.endsWith('_HASH')) {
+      return `sha256:${createHash('sha256').update(name).digest('hex')}`;
+    }
+    return `gth_docs_example_value_${String(++n).padStart(20, '0')}`;
+  });
+}
+
 /** Every `externalAccess` entry in a YAML text: a full config or a bare list of entries. */
 function entriesIn(yaml: string): Array<{ type: string; options: unknown }> {
-  // Unset variables get a distinct token-shaped value each, as Backstage would substitute them.
-  let n = 0;
-  const substituted = yaml.replace(
-    /\$\{\w+\}/g,
-    () => `gth_docs_example_value_${String(++n).padStart(20, '0')}`,
-  );
-  const data = parse(substituted);
+  const data = parse(substituteVariables(yaml));
   const lists = Array.isArray(data)
     ? [data]
     : configsIn(data).map(externalAccessOf);
@@ -209,9 +222,7 @@ describe('documentation examples', () => {
     'every complete externalAccess list in %s passes the start-up check',
     (_file, blocks) => {
       for (const block of blocks) {
-        const data = parse(
-          block.replace(/\$\{\w+\}/g, 'gth_docs_example_value_0123456789'),
-        );
+        const data = parse(substituteVariables(block));
         for (const config of configsIn(data)) {
           if (Array.isArray(externalAccessOf(config))) {
             expect(() =>

@@ -32,10 +32,10 @@ function restrictedCaller(): BackstageCredentials {
 /** Why the backend must not start: delegation of restricted callers is unguarded. */
 export const DELEGATION_UNGUARDED =
   'On this backend a plugin can call another plugin on behalf of a restricted service caller without its restrictions: ' +
-  "the coreServices.auth in use issues such tokens (Backstage's own does before @backstage/backend-defaults 0.17.8), " +
+  "the coreServices.auth in use issues such tokens (Backstage's own does in @backstage/backend-defaults 0.16.0 and 0.17.0 to 0.17.7), " +
   "and Gatehouse's coreServices.auth, which refuses them, is not in use because the backend adds another factory for it. " +
   'Fix: on Red Hat Developer Hub set ENABLE_CORE_AUTH_OVERRIDE=true; otherwise remove your coreServices.auth factory ' +
-  "(or add Gatehouse's gatehouseAuthServiceFactory in its place), or upgrade to backend-defaults 0.17.8 or later.";
+  "(or add Gatehouse's gatehouseAuthServiceFactory in its place), or upgrade to backend-defaults 0.17.8 or later (or 0.16.1).";
 
 /**
  * At start-up, asks the auth service plugins really get for a token on

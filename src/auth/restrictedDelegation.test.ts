@@ -1,9 +1,4 @@
 import { authServiceFactory } from '@backstage/backend-defaults/auth';
-import {
-  coreServices,
-  createBackendPlugin,
-} from '@backstage/backend-plugin-api';
-import Router from 'express-promise-router';
 import request from 'supertest';
 import {
   BACKEND_DEFAULTS_VERSION,
@@ -14,6 +9,7 @@ import {
   GatehouseTestBackend,
   startGatehouseTestBackend,
 } from '../testing/startGatehouseTestBackend';
+import { relayPlugin } from '../../dev/relayPlugin';
 import { DELEGATION_UNGUARDED } from './delegationSelfCheck';
 
 const ADMIN = 'gth_relay-admin-0123456789abcdefghijklmn';
@@ -51,40 +47,6 @@ const ACCESS = [
   },
   { type: 'gatehouse-managed', options: {} },
 ];
-
-/**
- * A plugin that calls `other` on behalf of its caller the way most plugins
- * do (the catalog, MCP actions): `coreServices.auth.getPluginRequestToken`
- * and fetch, not Gatehouse's plugin request service.
- */
-const relayPlugin = createBackendPlugin({
-  pluginId: 'relay',
-  register(env) {
-    env.registerInit({
-      deps: {
-        auth: coreServices.auth,
-        httpAuth: coreServices.httpAuth,
-        httpRouter: coreServices.httpRouter,
-        discovery: coreServices.discovery,
-      },
-      async init({ auth, httpAuth, httpRouter, discovery }) {
-        const router = Router();
-        router.get('/relay', async (req, res) => {
-          const { token } = await auth.getPluginRequestToken({
-            onBehalfOf: await httpAuth.credentials(req),
-            targetPluginId: 'other',
-          });
-          const answer = await fetch(
-            `${await discovery.getBaseUrl('other')}/whoami`,
-            { headers: { authorization: `Bearer ${token}` } },
-          );
-          res.status(answer.status).json(await answer.json());
-        });
-        httpRouter.use(router);
-      },
-    });
-  },
-});
 
 /**
  * Backstage before backend-defaults 0.17.8 answers a plugin's request for a
@@ -188,8 +150,9 @@ describe(`Backstage's own coreServices.auth on backend-defaults ${BACKEND_DEFAUL
   );
 });
 
+/** The relay plugin calls `other` on behalf of the bearer of `token`. */
 function relay(backend: GatehouseTestBackend, token: string) {
   return request(backend.server)
-    .get('/api/relay/relay')
+    .get('/api/relay/relay?target=other&path=/whoami')
     .set('Authorization', `Bearer ${token}`);
 }
