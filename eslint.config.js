@@ -14,7 +14,6 @@ module.exports = tseslint.config(
       // The frontend plugin is its own package, linted and tested with its own tools.
       'plugins/',
       // An app's source, built with backstage-cli by browser/createApp.test.ts.
-      'browser/create-app/',
     ],
   },
   ...tseslint.configs.recommended,
