@@ -1,9 +1,11 @@
 /**
- * `npm run test:matrix`: the whole test suite on every Backstage release
- * line and Node.js LTS line of compat/releaseLines.ts, each release line in
- * a scratch copy of the checkout with its own `npm install`.
+ * `npm run test:matrix`: the whole test suite on each Backstage release
+ * line of compat/releaseLines.ts, on the Node.js LTS lines the line lists
+ * (`nodes`), each release line in a scratch copy of the checkout with its
+ * own `npm install`.
  *
- *   COMPAT_ONLY='0.18@22,0.19@24'   only these cells (line@node)
+ *   COMPAT_ONLY='0.18@22,0.19@24'   only these cells (line@node), tested
+ *                                   ones or not
  *   COMPAT_SKIP_PRIMARY_NODE=20     skip a cell the main test run covers
  *   COMPAT_WORK_DIR=/tmp/...        where the copies go, kept afterwards
  *                                   (default: a temp dir; copies removed)
@@ -21,7 +23,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { envFor, nodeRelease } from './nodeBinaries';
-import { NODE_LINES, RELEASE_LINES } from './releaseLines';
+import { matrixCells } from './releaseLines';
 import { copyCheckout, pinReleaseLine } from './scratchCopy';
 
 interface CellResult {
@@ -105,14 +107,7 @@ function main() {
     process.env.COMPAT_WORK_DIR || join(tmpdir(), 'gatehouse-compat');
   const results: CellResult[] = [];
 
-  for (const line of RELEASE_LINES) {
-    const nodes = NODE_LINES.filter(node => {
-      const cell = `${line.line}@${node.line}`;
-      if (only) return only.includes(cell);
-      return !(line.primary && node.line === skipPrimaryNode);
-    });
-    if (!nodes.length) continue;
-
+  for (const { line, nodes } of matrixCells({ only, skipPrimaryNode })) {
     const dir = join(work, `backend-defaults-${line.line}`);
     log(`backend-defaults ${line.line}: copying the checkout to ${dir}`);
     copyCheckout(dir);
@@ -122,10 +117,14 @@ function main() {
     // each cell links (linkBetterSqlite3).
     const installEnv = envFor(nodeRelease(nodes[0].version));
     log(`backend-defaults ${line.line}: npm install`);
+    const installStarted = Date.now();
     mustRun('npm install', 'npm', ['install', '--no-audit', '--no-fund'], {
       cwd: dir,
       env: installEnv,
     });
+    log(
+      `backend-defaults ${line.line}: installed (${Math.round((Date.now() - installStarted) / 1000)} s)`,
+    );
 
     for (const node of nodes) {
       const cell = `${line.line}@${node.line}`;

@@ -40,7 +40,9 @@ export function copyCheckout(dir: string): void {
  * Puts the copy's development install on a release line: its package
  * versions replace the dependencies or devDependencies of the same name, its overrides
  * replace the root's, and the lockfile goes unless the line is the primary
- * one (the lockfile pins that one).
+ * one (the lockfile pins that one). A line with a `stack` holds every copy
+ * of its packages and of the stack's at their versions (npm `overrides`;
+ * one of a direct dependency must be its exact spec, which it is).
  */
 export function pinReleaseLine(dir: string, line: ReleaseLine): void {
   const path = join(dir, 'package.json');
@@ -51,7 +53,10 @@ export function pinReleaseLine(dir: string, line: ReleaseLine): void {
       : 'devDependencies';
     pkg[declared][name] = version;
   }
-  pkg.overrides = line.overrides ?? {};
+  pkg.overrides = {
+    ...(line.stack ? { ...line.packages, ...line.stack } : {}),
+    ...line.overrides,
+  };
   // The matrix links a better-sqlite3 built for each Node.js release
   // (matrix.ts); building one here too would be wasted.
   delete pkg.devDependencies['better-sqlite3'];

@@ -8,6 +8,7 @@ import {
   runBuiltGatehouseInProcess,
   withGatehouseToken,
 } from '../testing/runCli';
+import { BACKSTAGE_GUARDS_DELEGATION } from '../testing/backstageLine';
 import { guardedPlugin } from '../testing/guardedPlugin';
 import { createManagedToken, gatehouseApi, whoami } from '../testing/requests';
 import {
@@ -68,6 +69,18 @@ const ACCESS = [
   { type: 'gatehouse-managed', options: { maxLifetime: '30d' } },
 ];
 
+/**
+ * Whether a restricted service's credentials say what it may do on every
+ * plugin (Backstage's `allAccessRestrictions`, from backend-defaults 0.17.8):
+ * only then can Gatehouse tell whether a token it makes or revokes is within
+ * its own scope. On earlier lines a restricted service is refused instead
+ * (the last test of the first describe).
+ */
+const itWithEveryPluginsRestrictions = BACKSTAGE_GUARDS_DELEGATION
+  ? it
+  : it.skip;
+const itWithoutThem = BACKSTAGE_GUARDS_DELEGATION ? it.skip : it;
+
 /** What a minter may hand on: the gatehouse API and guarded entities. */
 const MINTER_SCOPE = [
   { plugin: 'gatehouse', permission: ['gatehouse.token.*'] },
@@ -101,64 +114,70 @@ describe('managed tokens made by services', () => {
       accessRestrictions: MINTER_SCOPE,
     });
 
-  it('caps what a token makes at its own expiry', async () => {
-    const parent = await minter('1h');
-    const longer = await api('post', '/tokens', parent.token).send({
-      subject: 'child',
-      description: 'asks for 30 days',
-      expiresIn: '30d',
-      accessRestrictions: [
-        { plugin: 'guarded', permission: ['guarded.entity.read'] },
-      ],
-    });
-    expect(longer.status).toBe(400);
-    expect(longer.body.error.message).toBe(
-      `Invalid request: the token may not outlive the credential creating it, which expires at ${parent.expiresAt}; ask for a shorter lifetime, or leave it out to get that expiry`,
-    );
-    // Without a lifetime, the default (30 days here) is cut to the parent's.
-    const child = await create(parent.token, {
-      subject: 'child',
-      accessRestrictions: [
-        { plugin: 'guarded', permission: ['guarded.entity.read'] },
-      ],
-    });
-    expect(child.expiresAt).toBe(parent.expiresAt);
-  });
+  itWithEveryPluginsRestrictions(
+    'caps what a token makes at its own expiry',
+    async () => {
+      const parent = await minter('1h');
+      const longer = await api('post', '/tokens', parent.token).send({
+        subject: 'child',
+        description: 'asks for 30 days',
+        expiresIn: '30d',
+        accessRestrictions: [
+          { plugin: 'guarded', permission: ['guarded.entity.read'] },
+        ],
+      });
+      expect(longer.status).toBe(400);
+      expect(longer.body.error.message).toBe(
+        `Invalid request: the token may not outlive the credential creating it, which expires at ${parent.expiresAt}; ask for a shorter lifetime, or leave it out to get that expiry`,
+      );
+      // Without a lifetime, the default (30 days here) is cut to the parent's.
+      const child = await create(parent.token, {
+        subject: 'child',
+        accessRestrictions: [
+          { plugin: 'guarded', permission: ['guarded.entity.read'] },
+        ],
+      });
+      expect(child.expiresAt).toBe(parent.expiresAt);
+    },
+  );
 
-  it('names the credential that made a token, not only its self-chosen subject, in the row and the audit event', async () => {
-    const parent = await minter();
-    const child = await create(parent.token, {
-      subject: 'second-generation',
-      accessRestrictions: [
-        { plugin: 'guarded', permission: ['guarded.entity.read'] },
-      ],
-    });
-    expect(child).toMatchObject({
-      createdBy: 'minter',
-      createdByCredential: `gatehouse-managed:${parent.id}`,
-      mintedBy: parent.id,
-    });
-    const fromStatic = await create(NARROW, {
-      subject: 'from-static',
-      accessRestrictions: [
-        { plugin: 'guarded', permission: ['guarded.entity.read'] },
-      ],
-    });
-    expect(fromStatic.createdBy).toBe('narrow-service');
-    expect(fromStatic.createdByCredential).toMatch(
-      /^gatehouse-static:[0-9a-f]{8}$/,
-    );
-    const audit = backend.logs.entries.find(
-      e =>
-        e.meta.eventId === 'managed-token-create' &&
-        e.meta.status === 'succeeded' &&
-        (e.meta.meta as { id?: string })?.id === child.id,
-    );
-    expect(audit?.meta.meta).toMatchObject({
-      createdByCredential: `gatehouse-managed:${parent.id}`,
-      mintedBy: parent.id,
-    });
-  });
+  itWithEveryPluginsRestrictions(
+    'names the credential that made a token, not only its self-chosen subject, in the row and the audit event',
+    async () => {
+      const parent = await minter();
+      const child = await create(parent.token, {
+        subject: 'second-generation',
+        accessRestrictions: [
+          { plugin: 'guarded', permission: ['guarded.entity.read'] },
+        ],
+      });
+      expect(child).toMatchObject({
+        createdBy: 'minter',
+        createdByCredential: `gatehouse-managed:${parent.id}`,
+        mintedBy: parent.id,
+      });
+      const fromStatic = await create(NARROW, {
+        subject: 'from-static',
+        accessRestrictions: [
+          { plugin: 'guarded', permission: ['guarded.entity.read'] },
+        ],
+      });
+      expect(fromStatic.createdBy).toBe('narrow-service');
+      expect(fromStatic.createdByCredential).toMatch(
+        /^gatehouse-static:[0-9a-f]{8}$/,
+      );
+      const audit = backend.logs.entries.find(
+        e =>
+          e.meta.eventId === 'managed-token-create' &&
+          e.meta.status === 'succeeded' &&
+          (e.meta.meta as { id?: string })?.id === child.id,
+      );
+      expect(audit?.meta.meta).toMatchObject({
+        createdByCredential: `gatehouse-managed:${parent.id}`,
+        mintedBy: parent.id,
+      });
+    },
+  );
 
   it.each([
     ['dev-admin', "its subject reads like 'dev-admin'"],
@@ -208,48 +227,54 @@ describe('managed tokens made by services', () => {
     expect(moved.subject).toBe('dev-admin');
   });
 
-  it('revokes what a token made, and what those made, when it is revoked', async () => {
-    const parent = await minter();
-    const child = await create(parent.token, {
-      subject: 'child',
-      accessRestrictions: MINTER_SCOPE,
-    });
-    const grandchild = await create(child.token, {
-      subject: 'grandchild',
-      accessRestrictions: [
-        { plugin: 'guarded', permission: ['guarded.entity.read'] },
-      ],
-    });
-    const unrelated = await create(ADMIN, { subject: 'unrelated' });
-    expect((await whoami(backend, grandchild.token, 'guarded')).status).toBe(
-      404, // authenticated; guarded has no /whoami
-    );
-    const revoked = await api('delete', `/tokens/${parent.id}`, ADMIN).send({
-      reason: 'the minter leaked',
-    });
-    expect(revoked.status).toBe(200);
-    expect(
-      revoked.body.alsoRevoked.map((r: { id: string }) => r.id).sort(),
-    ).toEqual([child.id, grandchild.id].sort());
-    for (const token of [parent, child, grandchild]) {
-      expect((await whoami(backend, token.token, 'gatehouse')).status).toBe(
-        401,
+  itWithEveryPluginsRestrictions(
+    'revokes what a token made, and what those made, when it is revoked',
+    async () => {
+      const parent = await minter();
+      const child = await create(parent.token, {
+        subject: 'child',
+        accessRestrictions: MINTER_SCOPE,
+      });
+      const grandchild = await create(child.token, {
+        subject: 'grandchild',
+        accessRestrictions: [
+          { plugin: 'guarded', permission: ['guarded.entity.read'] },
+        ],
+      });
+      const unrelated = await create(ADMIN, { subject: 'unrelated' });
+      expect((await whoami(backend, grandchild.token, 'guarded')).status).toBe(
+        404, // authenticated; guarded has no /whoami
       );
-      const row = await api('get', `/tokens/${token.id}`, ADMIN);
-      expect(row.body).toMatchObject({ status: 'revoked', revokedBy: 'admin' });
-    }
-    const row = await api('get', `/tokens/${child.id}`, ADMIN);
-    expect(row.body.revokeReason).toBe(
-      `revoked with ${parent.id}: the minter leaked`,
-    );
-    expect((await whoami(backend, unrelated.token)).status).toBe(200);
-    // A revoked token makes nothing more.
-    const after = await api('post', '/tokens', grandchild.token).send({
-      subject: 'x',
-      description: 'y',
-    });
-    expect(after.status).toBe(401);
-  });
+      const revoked = await api('delete', `/tokens/${parent.id}`, ADMIN).send({
+        reason: 'the minter leaked',
+      });
+      expect(revoked.status).toBe(200);
+      expect(
+        revoked.body.alsoRevoked.map((r: { id: string }) => r.id).sort(),
+      ).toEqual([child.id, grandchild.id].sort());
+      for (const token of [parent, child, grandchild]) {
+        expect((await whoami(backend, token.token, 'gatehouse')).status).toBe(
+          401,
+        );
+        const row = await api('get', `/tokens/${token.id}`, ADMIN);
+        expect(row.body).toMatchObject({
+          status: 'revoked',
+          revokedBy: 'admin',
+        });
+      }
+      const row = await api('get', `/tokens/${child.id}`, ADMIN);
+      expect(row.body.revokeReason).toBe(
+        `revoked with ${parent.id}: the minter leaked`,
+      );
+      expect((await whoami(backend, unrelated.token)).status).toBe(200);
+      // A revoked token makes nothing more.
+      const after = await api('post', '/tokens', grandchild.token).send({
+        subject: 'x',
+        description: 'y',
+      });
+      expect(after.status).toBe(401);
+    },
+  );
 
   it('needs the revoke permission to rotate: with create alone, no takeover of another token', async () => {
     const victim = await create(ADMIN, {
@@ -268,37 +293,85 @@ describe('managed tokens made by services', () => {
     expect((await whoami(backend, victim.token)).status).toBe(200);
   });
 
-  it('scopes revocation like creation: a revoke-only service cannot revoke wider tokens', async () => {
-    const wide = await create(ADMIN, { subject: 'wide' });
-    const refused = await api('delete', `/tokens/${wide.id}`, REVOKE_ONLY);
-    expect(refused.status).toBe(403);
-    expect(refused.body.error.message).toBe(
-      "'revoker' may not revoke this token: a restricted service may only create tokens with access restrictions within its own",
-    );
-    expect((await whoami(backend, wide.token)).status).toBe(200);
-    // Within its own scope, it may.
-    const narrow = await create(ADMIN, {
-      subject: 'narrow',
-      accessRestrictions: [
-        { plugin: 'gatehouse', permission: ['gatehouse.token.revoke'] },
-      ],
-    });
-    const allowed = await api('delete', `/tokens/${narrow.id}`, REVOKE_ONLY);
-    expect(allowed.status).toBe(200);
-    // The audit event says which credential of 'revoker' it was.
-    const audit = backend.logs.entries.find(
-      e =>
-        e.meta.eventId === 'managed-token-revoke' &&
-        e.meta.status === 'succeeded' &&
-        (e.meta.meta as { id?: string })?.id === narrow.id,
-    );
-    expect(audit?.meta).toMatchObject({
-      actor: { actorId: 'revoker' },
-      meta: {
-        byCredential: expect.stringMatching(/^gatehouse-static:[0-9a-f]{8}$/),
-      },
-    });
-  });
+  itWithEveryPluginsRestrictions(
+    'scopes revocation like creation: a revoke-only service cannot revoke wider tokens',
+    async () => {
+      const wide = await create(ADMIN, { subject: 'wide' });
+      const refused = await api('delete', `/tokens/${wide.id}`, REVOKE_ONLY);
+      expect(refused.status).toBe(403);
+      expect(refused.body.error.message).toBe(
+        "'revoker' may not revoke this token: a restricted service may only create tokens with access restrictions within its own",
+      );
+      expect((await whoami(backend, wide.token)).status).toBe(200);
+      // Within its own scope, it may.
+      const narrow = await create(ADMIN, {
+        subject: 'narrow',
+        accessRestrictions: [
+          { plugin: 'gatehouse', permission: ['gatehouse.token.revoke'] },
+        ],
+      });
+      const allowed = await api('delete', `/tokens/${narrow.id}`, REVOKE_ONLY);
+      expect(allowed.status).toBe(200);
+      // The audit event says which credential of 'revoker' it was.
+      const audit = backend.logs.entries.find(
+        e =>
+          e.meta.eventId === 'managed-token-revoke' &&
+          e.meta.status === 'succeeded' &&
+          (e.meta.meta as { id?: string })?.id === narrow.id,
+      );
+      expect(audit?.meta).toMatchObject({
+        actor: { actorId: 'revoker' },
+        meta: {
+          byCredential: expect.stringMatching(/^gatehouse-static:[0-9a-f]{8}$/),
+        },
+      });
+    },
+  );
+
+  itWithoutThem(
+    "refuses every restricted service where its credentials carry only the called plugin's restrictions (before backend-defaults 0.17.8)",
+    async () => {
+      const why =
+        "its access restrictions cannot be read from this Backstage version's credentials";
+      const parent = await minter();
+      for (const [as, name] of [
+        [parent.token, 'minter'],
+        [NARROW, 'narrow-service'],
+      ]) {
+        const refused = await api('post', '/tokens', as).send({
+          subject: 'child',
+          description: 'within its maker',
+          accessRestrictions: [
+            { plugin: 'guarded', permission: ['guarded.entity.read'] },
+          ],
+        });
+        expect({
+          status: refused.status,
+          message: refused.body.error?.message,
+        }).toEqual({
+          status: 403,
+          message: `'${name}' may not create this token: ${why}`,
+        });
+      }
+      // Revoking too, even a token within its own scope.
+      const narrow = await create(ADMIN, {
+        subject: 'narrow',
+        accessRestrictions: [
+          { plugin: 'gatehouse', permission: ['gatehouse.token.revoke'] },
+        ],
+      });
+      const refused = await api('delete', `/tokens/${narrow.id}`, REVOKE_ONLY);
+      expect({
+        status: refused.status,
+        message: refused.body.error?.message,
+      }).toEqual({
+        status: 403,
+        message: `'revoker' may not revoke this token: ${why}`,
+      });
+      const row = await api('get', `/tokens/${narrow.id}`, ADMIN);
+      expect(row.body.status).toBe('active');
+    },
+  );
 
   it('scopes rotation like revocation', async () => {
     const wide = await create(ADMIN, { subject: 'wide-rotated' });
