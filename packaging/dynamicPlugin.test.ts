@@ -62,8 +62,9 @@ import './rhdhLayout.test';
 const DERIVED = 'gatehouse-backstage-plugin-gatehouse-backend-module-dynamic';
 
 /**
- * docs/rhdh.md's YAML, used as written: the dynamic-plugins.yaml of its
- * Configuration section, and the environment its Helm values set.
+ * docs/rhdh.md's YAML, used as written: the dynamic-plugins.yaml and the
+ * app-config of its Configuration section, and the environment its Helm
+ * values set.
  */
 const DOCS = (() => {
   const blocks = [
@@ -73,7 +74,11 @@ const DOCS = (() => {
   ].map(match => match[1]);
   const dynamicPluginsYaml = blocks.find(block => /^plugins:/m.test(block));
   const helmValues = blocks.find(block => block.includes('extraEnvVars'));
-  assert.ok(dynamicPluginsYaml && helmValues, 'docs/rhdh.md has both blocks');
+  const appConfigYaml = blocks.find(block => /^gatehouse:/m.test(block));
+  assert.ok(
+    dynamicPluginsYaml && helmValues && appConfigYaml,
+    'docs/rhdh.md has its three blocks',
+  );
   const environment: Record<string, string> = Object.fromEntries(
     (
       parse(helmValues).upstream.backstage.extraEnvVars as Array<{
@@ -82,7 +87,7 @@ const DOCS = (() => {
       }>
     ).map(({ name, value }) => [name, value]),
   );
-  return { dynamicPluginsYaml, environment };
+  return { dynamicPluginsYaml, environment, appConfigYaml };
 })();
 
 const work =
@@ -205,6 +210,8 @@ for (const host of RHDH_HOSTS) {
         // The RHDH image's own list, which the docs' file includes.
         'dynamic-plugins.default.yaml': stringify({ plugins: [] }),
         'dynamic-plugins.yaml': stringify(dynamicPlugins),
+        // Gatehouse's settings in RHDH's app-config, as docs/rhdh.md shows them.
+        'app-config.gatehouse.yaml': DOCS.appConfigYaml,
         'app-config.yaml': stringify({
           app: { baseUrl: 'http://localhost:3000' },
           backend: {
@@ -248,6 +255,8 @@ for (const host of RHDH_HOSTS) {
           'app-config.yaml',
           '--config',
           'dynamic-plugins-root/app-config.dynamic-plugins.yaml',
+          '--config',
+          'app-config.gatehouse.yaml',
           '--config',
           `app-config.port-${port}.yaml`,
         ],
