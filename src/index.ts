@@ -16,7 +16,7 @@ import {
   coreServices,
   createBackendFeatureLoader,
 } from '@backstage/backend-plugin-api';
-import { createGatehouseAuthServiceFactory } from './auth/gatehouseAuthServiceFactory';
+import { gatehouseAuthServiceFactory } from './auth/gatehouseAuthServiceFactory';
 import { validateExternalAccess } from './config/validateExternalAccess';
 import { externalAccessEntriesOfType } from './lib/externalAccessEntries';
 import { reportOnce } from './lib/startupReport';
@@ -67,7 +67,7 @@ const gatehouse = createBackendFeatureLoader({
       // line (Backstage does from backend-defaults 0.17.8). When another
       // factory wins, the gatehouse plugin's start-up check stops the
       // backend if that one delegates them.
-      createGatehouseAuthServiceFactory(),
+      gatehouseAuthServiceFactory,
       gatehouseStaticTokenHandlerServiceFactory,
       gatehouseJwksTokenHandlerServiceFactory,
       createGatehousePermissionsServiceFactory(() => {

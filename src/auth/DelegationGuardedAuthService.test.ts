@@ -167,7 +167,7 @@ describe("wrapping Backstage's authServiceFactory", () => {
     await expect(
       startGatehouseTestBackend({
         externalAccess: [],
-        authFactory: createGatehouseAuthServiceFactory(undefined, {
+        authFactory: createGatehouseAuthServiceFactory({
           ...authServiceFactory,
           factory: undefined,
         }),

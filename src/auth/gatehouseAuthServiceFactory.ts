@@ -48,11 +48,10 @@ export function authFactoryInternals(
  * `authServiceFactory`, with the same dependencies, so external token
  * handlers and the plugin token decorator apply as before) wrapped so it
  * never issues a token on behalf of a restricted service caller for a plugin
- * the caller could not reach without limits. `onUse` is called for each
- * plugin that gets it (the default export notices when another factory wins).
+ * the caller could not reach without limits. `inner` is Backstage's factory
+ * (another shape only in the test of a changed Backstage).
  */
 export function createGatehouseAuthServiceFactory(
-  onUse: () => void = () => {},
   inner: unknown = authServiceFactory,
 ) {
   const internals = authFactoryInternals(inner);
@@ -63,7 +62,6 @@ export function createGatehouseAuthServiceFactory(
       if (!internals) {
         throw new Error(CANNOT_WRAP_AUTH);
       }
-      onUse();
       const auth = (await internals.factory(deps, undefined)) as AuthService;
       return new DelegationGuardedAuthService(auth);
     },
