@@ -5,16 +5,18 @@ import { CliIo } from './io';
 
 export const INVENTORY_USAGE = `  gatehouse inventory --backend-url <url> [--unused <duration>] [--expiring <duration>]
                       [--unrestricted] [--source <type>[,<type>]] [--subject <pattern>]
-                      [--json | --csv]
+                      [--owner <entity ref>|mine|none[,...]] [--json | --csv]
       Every credential the backend accepts (static and managed tokens, JWT
       entries, Backstage's built-in ones) with its status, restrictions and
       last use, as the caller in GATEHOUSE_TOKEN (needs gatehouse.token.read).
-      --unused 30d: not used for 30 days; --expiring 14d: expiring within 14 days.
+      --unused 30d: not used for 30 days; --expiring 14d: expiring within 14 days;
+      --owner group:default/payments: that team's; none: credentials nobody owns.
 `;
 
 interface Row {
   source: string;
   subject: string;
+  owner?: string | null;
   description?: string;
   fingerprint?: string;
   definedAt: string;
@@ -61,6 +63,7 @@ export function inventoryTable(rows: Row[]): string {
   const header = [
     'SOURCE',
     'SUBJECT',
+    'OWNER',
     'STATUS',
     'EXPIRES',
     'LAST USED',
@@ -72,6 +75,7 @@ export function inventoryTable(rows: Row[]): string {
   const body = rows.map(row => [
     cell(row.source),
     cell(row.subject),
+    cell(row.owner ?? '-'),
     cell(row.status),
     cell(row.expiresAt?.slice(0, 10) ?? 'never'),
     cell(lastUse(row)),
@@ -105,6 +109,7 @@ export async function inventoryCommand(
       unrestricted: { type: 'boolean' },
       source: { type: 'string' },
       subject: { type: 'string' },
+      owner: { type: 'string' },
       json: { type: 'boolean' },
       csv: { type: 'boolean' },
     },
@@ -116,6 +121,7 @@ export async function inventoryCommand(
   if (values.unrestricted) query.set('unrestricted', 'true');
   if (values.source) query.set('source', values.source);
   if (values.subject) query.set('subject', values.subject);
+  if (values.owner) query.set('owner', values.owner);
   if (values.csv) query.set('format', 'csv');
   const answer = await call(base, 'GET', `/inventory?${query}`);
   // CSV and JSON are written as received: main() escapes every write, which

@@ -4,8 +4,9 @@ import { Answer, backendUrl, call } from './backendApi';
 import { CliIo, CliUsageError } from './io';
 
 export const MANAGED_TOKENS_USAGE = `  gatehouse tokens create --backend-url <url> --subject <name> --description <text>
-                         [--expires-in <duration>] [--plugin <id> ...]
+                         [--owner <entity ref>] [--expires-in <duration>] [--plugin <id> ...]
                          [--permission <plugin>:<permission> ...] [--json]
+  gatehouse tokens update <id> [--owner <entity ref>] [--description <text>] --backend-url <url> [--json]
   gatehouse tokens list|revoke <id> [--reason <text>]|rotate <id> [--overlap <duration>] --backend-url <url> [--json]
       Managed tokens (a gatehouse-managed entry turns them on), through the
       backend's /api/gatehouse, as the caller whose token is in the environment
@@ -13,6 +14,9 @@ export const MANAGED_TOKENS_USAGE = `  gatehouse tokens create --backend-url <ur
       the new token once; --plugin restricts it to whole plugins, --permission
       to named permissions of a plugin (repeat either; a user without
       gatehouse.token.unrestricted may give only named permissions it holds).
+      --owner is the group or user that looks after the token
+      (group:default/payments; a user's own ref by default, required for a
+      service); update changes the owner or the description.
 `;
 
 /**
@@ -53,8 +57,9 @@ function summary(token: Record<string, unknown>): string {
         .map(r => r.plugin)
         .join(', ')
     : 'all plugins';
+  const owner = token.owner ? `owner ${token.owner}` : 'no owner';
   return escapeUnsafe(
-    `${token.id}  ${token.status}  ${token.fingerprint}  ${token.subject}  expires ${token.expiresAt}  ${restrictions}  ${token.description}`,
+    `${token.id}  ${token.status}  ${token.fingerprint}  ${token.subject}  ${owner}  expires ${token.expiresAt}  ${restrictions}  ${token.description}`,
   );
 }
 
@@ -71,6 +76,7 @@ export async function managedTokensCommand(
       'backend-url': { type: 'string' },
       subject: { type: 'string' },
       description: { type: 'string' },
+      owner: { type: 'string' },
       'expires-in': { type: 'string' },
       plugin: { type: 'string', multiple: true },
       permission: { type: 'string', multiple: true },
@@ -104,6 +110,7 @@ export async function managedTokensCommand(
       const answer = await call(base, 'POST', '/tokens', {
         subject: values.subject,
         description: values.description,
+        ...(values.owner ? { owner: values.owner } : {}),
         ...(values['expires-in'] ? { expiresIn: values['expires-in'] } : {}),
         ...(accessRestrictions ? { accessRestrictions } : {}),
       });
@@ -111,6 +118,19 @@ export async function managedTokensCommand(
         answer,
         `Token (shown once; hand it over a secure channel):\n\n  ${answer.body.token}\n\n${summary(answer.body)}\n`,
       );
+      return 0;
+    }
+    case 'update': {
+      if (values.owner === undefined && values.description === undefined) {
+        throw new CliUsageError('tokens update needs --owner or --description');
+      }
+      const answer = await call(base, 'PATCH', `/tokens/${id()}`, {
+        ...(values.owner !== undefined ? { owner: values.owner } : {}),
+        ...(values.description !== undefined
+          ? { description: values.description }
+          : {}),
+      });
+      print(answer, `Updated: ${summary(answer.body)}\n`);
       return 0;
     }
     case 'list': {

@@ -18,6 +18,8 @@ export interface CredentialDefinition {
   /** The subject it authenticates as; for a JWT entry, a pattern. */
   subject: string;
   description?: string;
+  /** The catalog entity ref (group or user) that looks after it, if one does. */
+  owner?: string;
   fingerprint?: string;
   /** A config path, a tokens file and position, or `database`. */
   definedAt: string;

@@ -35,6 +35,7 @@ export function staticCredentials(
     id: `gatehouse-static:${record.usageKey}`,
     source: 'gatehouse-static',
     subject: record.subject,
+    ...(record.owner ? { owner: record.owner } : {}),
     fingerprint: record.fingerprint,
     definedAt: record.origin,
     stored: record.stored,
@@ -67,6 +68,7 @@ export function jwtCredentials(
         id: `gatehouse-jwks:${registry.usageKey(index)}`,
         source: 'gatehouse-jwks' as const,
         subject: jwtSubjectPattern(options.subjectPrefix),
+        ...(options.owner ? { owner: options.owner } : {}),
         definedAt: path,
         accessRestrictions: restrictions.get(index),
         jwt: {
@@ -98,6 +100,7 @@ export function managedCredentials(store: ManagedTokenStore): CredentialLister {
         source: 'gatehouse-managed' as const,
         subject: record.subject,
         description: record.description,
+        ...(record.owner ? { owner: record.owner } : {}),
         fingerprint: record.fingerprint,
         definedAt: 'database',
         createdBy: record.createdBy,

@@ -145,6 +145,7 @@ describe('GET /api/gatehouse/inventory', () => {
       .post('/api/gatehouse/tokens')
       .set('Authorization', `Bearer ${ADMIN}`)
       .send({
+        owner: 'group:default/platform',
         subject: 'deploy-bot',
         description: 'deploys the demo',
         expiresIn: '30d',
@@ -292,7 +293,8 @@ describe('GET /api/gatehouse/inventory', () => {
       ['?unrestricted=yes', 'unrestricted'],
       ['?format=xml', 'format'],
       ['?limit=0', 'limit'],
-      ['?owner=me', 'owner'],
+      ['?owner=team:default/x', 'owner'],
+      ['?color=red', 'color'],
       ['?source=static&source=jwks', 'source'],
     ];
     for (const [query, named] of cases) {
@@ -327,11 +329,11 @@ describe('GET /api/gatehouse/inventory', () => {
       expect(expiring.status).toBe(0);
       const lines = expiring.stdout.trimEnd().split('\n');
       expect(lines[0]).toMatch(
-        /^SOURCE +SUBJECT +STATUS +EXPIRES +LAST USED +USES 30D +RESTRICTED TO +FINGERPRINT +LAST REJECTION$/,
+        /^SOURCE +SUBJECT +OWNER +STATUS +EXPIRES +LAST USED +USES 30D +RESTRICTED TO +FINGERPRINT +LAST REJECTION$/,
       );
       expect(lines.slice(1)).toEqual([
         expect.stringMatching(
-          /^gatehouse-static +ci-expiring +expiring +\d{4}-\d\d-\d\d +never +0 +all plugins +[0-9a-f]{8}$/,
+          /^gatehouse-static +ci-expiring +- +expiring +\d{4}-\d\d-\d\d +never +0 +all plugins +[0-9a-f]{8}$/,
         ),
       ]);
       const restricted = await cli('--source', 'gatehouse-static');

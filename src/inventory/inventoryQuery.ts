@@ -3,6 +3,12 @@ import { z } from 'zod';
 import { describeIssues } from '../lib/configIssues';
 import { durationSchema } from '../lib/durationSchema';
 import { compileGlob } from '../lib/glob';
+import { escapeUnsafe } from '../lib/untrustedText';
+import {
+  isOwnedBy,
+  normalizeOwnerRef,
+  OWNER_REF_MESSAGE,
+} from '../ownership/ownerRef';
 import {
   CREDENTIAL_STATUSES,
   CredentialStatus,
@@ -40,6 +46,7 @@ const querySchema = z.strictObject({
   source: listOf(CREDENTIAL_SOURCES, 'source').optional(),
   status: listOf(CREDENTIAL_STATUSES, 'status').optional(),
   subject: z.string().min(1).max(200).optional(),
+  owner: z.string().min(1).max(2000).optional(),
   format: z.enum(['json', 'csv']).optional(),
   limit: z.coerce.number().int().min(1).max(MAX_LIMIT).optional(),
   offset: z.coerce.number().int().min(0).optional(),
@@ -55,6 +62,11 @@ export interface InventoryQuery {
   sources?: CredentialSource[];
   statuses?: CredentialStatus[];
   subject?: (text: string) => boolean;
+  /**
+   * Owners asked for: entity refs, `mine` (the caller's user and groups) and
+   * `none` (unowned); the router resolves `mine`.
+   */
+  owners?: OwnerFilter;
   format: 'json' | 'csv';
   limit: number;
   offset: number;
@@ -79,10 +91,36 @@ export function parseInventoryQuery(query: unknown): InventoryQuery {
     statuses: q.status,
     // Gatehouse's wildcards: `*` only, matched in linear time.
     subject: q.subject === undefined ? undefined : compileGlob(q.subject),
+    owners: q.owner === undefined ? undefined : parseOwnerFilter(q.owner),
     format: q.format ?? 'json',
     limit: q.limit ?? MAX_LIMIT,
     offset: q.offset ?? 0,
   };
+}
+
+/** The `owner` filter: refs, the caller's own, the unowned. */
+export interface OwnerFilter {
+  refs: string[];
+  mine: boolean;
+  none: boolean;
+}
+
+function parseOwnerFilter(text: string): OwnerFilter {
+  const filter: OwnerFilter = { refs: [], mine: false, none: false };
+  for (const item of text.split(',').map(v => v.trim())) {
+    if (item === 'mine') filter.mine = true;
+    else if (item === 'none') filter.none = true;
+    else {
+      const ref = normalizeOwnerRef(item);
+      if (!ref) {
+        throw new InputError(
+          `Invalid query: owner: '${escapeUnsafe(item.slice(0, 40))}' ${OWNER_REF_MESSAGE}; or 'mine' (your user and groups) or 'none' (unowned), comma-separated`,
+        );
+      }
+      filter.refs.push(ref);
+    }
+  }
+  return filter;
 }
 
 /**
@@ -125,6 +163,10 @@ export function filterRows(
         (row.accessRestrictions === undefined) === query.unrestricted) &&
       (!query.sources || query.sources.includes(row.source)) &&
       (!query.statuses || query.statuses.includes(row.status)) &&
+      (!query.owners ||
+        (row.owner === undefined
+          ? query.owners.none
+          : isOwnedBy(row.owner, query.owners.refs))) &&
       (!query.subject ||
         query.subject(row.subject) ||
         (row.subjects ?? []).some(s => query.subject!(s.subject))),

@@ -1,56 +1,109 @@
 import type {
+  BackstageCredentials,
   HttpAuthService,
-  PermissionsService,
+  UserInfoService,
 } from '@backstage/backend-plugin-api';
-import { NotAllowedError, ServiceUnavailableError } from '@backstage/errors';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import {
+  InputError,
+  NotAllowedError,
+  ServiceUnavailableError,
+} from '@backstage/errors';
 import express from 'express';
 import Router from 'express-promise-router';
-import { managedTokenReadPermission } from '../managed/managedTokenPermissions';
+import {
+  managedTokenCreatePermission,
+  managedTokenReadPermission,
+  managedTokenRevokePermission,
+  managedTokenUpdatePermission,
+} from '../managed/managedTokenPermissions';
+import {
+  credentialResource,
+  CredentialPermissionDecision,
+  DecideCredentialAccess,
+} from '../ownership/credentialAccess';
 import type { CredentialInventoryService } from './inventoryServiceRef';
-import { filterRows, parseInventoryQuery } from './inventoryQuery';
+import {
+  filterRows,
+  InventoryQuery,
+  parseInventoryQuery,
+} from './inventoryQuery';
 import { rowJson, rowsCsv } from './inventoryOutput';
-import { InventoryUsage, inventoryRows, inventoryUsage } from './inventoryRows';
+import {
+  InventoryRow,
+  InventoryUsage,
+  inventoryRows,
+  inventoryUsage,
+} from './inventoryRows';
 import type { UsageStore } from './UsageStore';
 import type { CredentialDefinition } from './credentialDefinition';
 
+/** What a caller may do to a row, as the page shows it. */
+type RowAction = 'rotate' | 'revoke' | 'update';
+
 /**
  * `GET /api/gatehouse/inventory`: every credential the backend accepts, from
- * every source, with its status, restrictions and usage across replicas.
- * Needs `gatehouse.token.read`.
+ * every source, with its status, restrictions and usage across replicas:
+ * those the caller may read (`gatehouse.token.read`, which a policy may
+ * grant for some owners only), each with what the caller may do to it.
+ *
+ * `GET /api/gatehouse/access`: what the caller may do at all, for the page
+ * to offer (a user's browser may not ask the permission backend about
+ * permissions on credentials without naming one).
  */
 export function createInventoryRouter(options: {
   inventory: CredentialInventoryService;
   usageStore: UsageStore;
   httpAuth: HttpAuthService;
-  permissions: PermissionsService;
+  userInfo: UserInfoService;
+  decideAccess: DecideCredentialAccess;
+  /** Whether managed tokens are on: without them nothing can be created or changed. */
+  managedTokens: () => boolean;
   now?: () => number;
 }): express.Router {
-  const { inventory, usageStore, httpAuth, permissions } = options;
+  const { inventory, usageStore, httpAuth, decideAccess } = options;
   const now = options.now ?? Date.now;
   const router = Router();
 
-  router.get('/inventory', async (req, res) => {
+  const decide = async (req: express.Request) => {
     const credentials = await httpAuth.credentials(req, {
       allow: ['user', 'service'],
     });
-    const [decision] = await permissions.authorize(
-      [{ permission: managedTokenReadPermission }],
-      { credentials },
-    );
-    if (decision.result !== AuthorizeResult.ALLOW) {
+    const [read, create, revoke, update] = await decideAccess(credentials, [
+      managedTokenReadPermission,
+      managedTokenCreatePermission,
+      managedTokenRevokePermission,
+      managedTokenUpdatePermission,
+    ]);
+    return { credentials, read, create, revoke, update };
+  };
+
+  router.get('/access', async (req, res) => {
+    const { read, create, revoke, update } = await decide(req);
+    const managed = options.managedTokens();
+    res.json({
+      read: read.scope,
+      create: managed ? create.scope : 'none',
+      revoke: managed ? revoke.scope : 'none',
+      update: managed ? update.scope : 'none',
+    });
+  });
+
+  router.get('/inventory', async (req, res) => {
+    const { credentials, read, create, revoke, update } = await decide(req);
+    if (read.scope === 'none') {
       throw new NotAllowedError(
         `This caller may not use ${managedTokenReadPermission.name}`,
       );
     }
     const query = parseInventoryQuery(req.query);
+    await resolveMine(query, credentials);
     const at = now();
     let definitions: CredentialDefinition[];
     let usage: InventoryUsage;
     try {
-      definitions = (
-        await Promise.all(inventory.listers().map(l => l.list()))
-      ).flat();
+      definitions = (await Promise.all(inventory.listers().map(l => l.list())))
+        .flat()
+        .filter(c => read.allows(credentialResource(c)));
       usage = await inventoryUsage({
         store: usageStore,
         credentials: definitions,
@@ -84,12 +137,56 @@ export function createInventoryRouter(options: {
       res.send(rowsCsv(rows));
       return;
     }
+    const actionsOf = rowActions({ create, revoke, update });
     res.json({
       generatedAt: new Date(at).toISOString(),
       total: rows.length,
-      items: rows.slice(query.offset, query.offset + query.limit).map(rowJson),
+      items: rows
+        .slice(query.offset, query.offset + query.limit)
+        .map(row => ({ ...rowJson(row), actions: actionsOf(row) })),
     });
   });
 
+  /** `owner=mine`: the user's own ref and its groups', as the user info service says. */
+  async function resolveMine(
+    query: InventoryQuery,
+    credentials: BackstageCredentials,
+  ) {
+    if (!query.owners?.mine) return;
+    if ((credentials.principal as { type: string }).type !== 'user') {
+      throw new InputError(
+        "Invalid query: owner: 'mine' is for users (their own ref and their groups'); a service names the owners",
+      );
+    }
+    const { ownershipEntityRefs } =
+      await options.userInfo.getUserInfo(credentials);
+    query.owners.refs.push(...ownershipEntityRefs);
+  }
+
   return router;
+}
+
+/**
+ * The changes a caller may make to a managed token, by the policy (whether
+ * its own authority covers the token's scope is checked when it asks).
+ */
+function rowActions(may: {
+  create: CredentialPermissionDecision;
+  revoke: CredentialPermissionDecision;
+  update: CredentialPermissionDecision;
+}): (row: InventoryRow) => RowAction[] {
+  return row => {
+    if (row.source !== 'gatehouse-managed' || row.revokedAt !== undefined) {
+      return [];
+    }
+    const resource = credentialResource(row);
+    const actions: RowAction[] = [];
+    const revoke = may.revoke.allows(resource);
+    if (revoke && row.status !== 'expired' && may.create.allows(resource)) {
+      actions.push('rotate');
+    }
+    if (revoke) actions.push('revoke');
+    if (may.update.allows(resource)) actions.push('update');
+    return actions;
+  };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ownerRefSchema } from '../ownership/ownerRef';
 import { parseConfig, UNSET_VARIABLE_HINT } from '../lib/configIssues';
 import { durationSchema } from '../lib/durationSchema';
 import { GatehouseConfigError } from '../lib/GatehouseConfigError';
@@ -46,6 +47,8 @@ export interface JwksEntryOptions {
   algorithms: string[];
   subjectClaim: string;
   subjectPrefix?: string;
+  /** The catalog entity ref (group or user) that looks after the entry. */
+  owner?: string;
   claimRules: ClaimRule[];
   clockToleranceSec: number;
   maxTokenAgeSec?: number;
@@ -86,6 +89,7 @@ const optionsSchema = z.strictObject({
     .string()
     .refine(isSafeSubjectText, UNSAFE_SUBJECT_MESSAGE)
     .optional(),
+  owner: ownerRefSchema.optional(),
   claims: z
     .record(
       z.string(),
@@ -199,6 +203,7 @@ export function parseJwksOptions(raw: unknown, path: string): JwksEntryOptions {
     algorithms,
     subjectClaim: options.subjectClaim ?? 'sub',
     subjectPrefix: options.subjectPrefix,
+    ...(options.owner ? { owner: options.owner } : {}),
     claimRules: compileClaimRules(options.claims ?? {}),
     clockToleranceSec: (options.clockTolerance ?? 0) / 1000,
     maxTokenAgeSec:

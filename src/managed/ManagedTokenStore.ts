@@ -24,6 +24,11 @@ export interface ManagedTokenRecord {
   fingerprint: string;
   subject: string;
   description: string;
+  /**
+   * The catalog entity ref of the group or user that looks after it;
+   * absent for tokens made before owners existed.
+   */
+  owner?: string;
   /** The user or service that created it (its principal's ref or subject). */
   createdBy: string;
   /**
@@ -57,6 +62,7 @@ interface Row {
   fingerprint: string;
   subject: string;
   description: string;
+  owner: string | null;
   created_by: string;
   created_by_credential: string | null;
   minted_by: string | null;
@@ -83,6 +89,7 @@ function fromRow(row: Row): ManagedTokenRecord {
     fingerprint: row.fingerprint,
     subject: row.subject,
     description: row.description,
+    owner: row.owner ?? undefined,
     createdBy: row.created_by,
     createdByCredential: row.created_by_credential ?? undefined,
     mintedBy: row.minted_by ?? undefined,
@@ -107,6 +114,7 @@ function toRow(record: ManagedTokenRecord): Row {
     fingerprint: record.fingerprint,
     subject: record.subject,
     description: record.description,
+    owner: record.owner ?? null,
     created_by: record.createdBy,
     created_by_credential: record.createdByCredential ?? null,
     minted_by: record.mintedBy ?? null,
@@ -135,7 +143,7 @@ export type NewManagedToken = Omit<
   | 'rotatedTo'
 >;
 
-/** A rotation's successor: the old token's subject, description and scope are kept. */
+/** A rotation's successor: the old token's subject, description, owner and scope are kept. */
 export type Successor = Pick<
   ManagedTokenRecord,
   | 'id'
@@ -286,6 +294,7 @@ export class ManagedTokenStore {
         ...identity,
         subject: previous.subject,
         description: previous.description,
+        owner: previous.owner,
         accessRestrictions: previous.accessRestrictions,
         rotatedFrom: id,
         createdAt: now,
@@ -356,6 +365,33 @@ export class ManagedTokenStore {
       const token = records.find(r => r.id === id);
       if (!token) return undefined;
       return { token, alsoRevoked: records.filter(r => r.id !== id) };
+    });
+  }
+
+  /**
+   * Changes what a token says of itself (its owner, its description), never
+   * what it may do; stamped with the database's time so that every
+   * replica's sync picks it up.
+   *
+   * @returns the token as it is now, or undefined if there is none
+   */
+  async update(
+    id: string,
+    change: { owner?: string; description?: string },
+  ): Promise<ManagedTokenRecord | undefined> {
+    return this.#db.transaction(async trx => {
+      const now = await databaseNow(trx);
+      await trx<Row>(TABLE)
+        .where({ id })
+        .update({
+          ...(change.owner !== undefined ? { owner: change.owner } : {}),
+          ...(change.description !== undefined
+            ? { description: change.description }
+            : {}),
+          updated_at: now,
+        });
+      const row = await trx<Row>(TABLE).where({ id }).first();
+      return row ? fromRow(row) : undefined;
     });
   }
 

@@ -10,7 +10,12 @@ import {
 } from '../testing/runCli';
 import { BACKSTAGE_GUARDS_DELEGATION } from '../testing/backstageLine';
 import { guardedPlugin } from '../testing/guardedPlugin';
-import { createManagedToken, gatehouseApi, whoami } from '../testing/requests';
+import {
+  createManagedToken,
+  gatehouseApi,
+  TEST_OWNER,
+  whoami,
+} from '../testing/requests';
 import {
   GatehouseTestBackend,
   startGatehouseTestBackend,
@@ -119,6 +124,7 @@ describe('managed tokens made by services', () => {
     async () => {
       const parent = await minter('1h');
       const longer = await api('post', '/tokens', parent.token).send({
+        owner: TEST_OWNER,
         subject: 'child',
         description: 'asks for 30 days',
         expiresIn: '30d',
@@ -189,6 +195,7 @@ describe('managed tokens made by services', () => {
     "refuses a restricted service a configured credential's subject: %s",
     async (subject, why) => {
       const refused = await api('post', '/tokens', NARROW).send({
+        owner: TEST_OWNER,
         subject,
         description: 'a disguise',
         accessRestrictions: [
@@ -212,6 +219,7 @@ describe('managed tokens made by services', () => {
     'refuses a look-alike of a reserved prefix to everyone: %s',
     async (subject, prefix) => {
       const refused = await api('post', '/tokens', ADMIN).send({
+        owner: TEST_OWNER,
         subject,
         description: 'a look-alike',
       });
@@ -269,6 +277,7 @@ describe('managed tokens made by services', () => {
       expect((await whoami(backend, unrelated.token)).status).toBe(200);
       // A revoked token makes nothing more.
       const after = await api('post', '/tokens', grandchild.token).send({
+        owner: TEST_OWNER,
         subject: 'x',
         description: 'y',
       });
@@ -339,6 +348,7 @@ describe('managed tokens made by services', () => {
         [NARROW, 'narrow-service'],
       ]) {
         const refused = await api('post', '/tokens', as).send({
+          owner: TEST_OWNER,
           subject: 'child',
           description: 'within its maker',
           accessRestrictions: [
@@ -605,7 +615,11 @@ describe('managed tokens made by users', () => {
     const wide = await request(backend.server)
       .post('/api/gatehouse/tokens')
       .set('Authorization', `Bearer ${ADMIN}`)
-      .send({ subject: 'admins-token', description: 'unrestricted' });
+      .send({
+        owner: TEST_OWNER,
+        subject: 'admins-token',
+        description: 'unrestricted',
+      });
     expect(wide.status).toBe(201);
     const revoke = await asUser('delete', `/tokens/${wide.body.id}`);
     expect(revoke.status).toBe(403);

@@ -12,7 +12,16 @@ import { createInventoryRouter } from '../inventory/inventoryRouter';
 import { credentialInventoryServiceRef } from '../inventory/inventoryServiceRef';
 import { UsageFlusher } from '../inventory/UsageFlusher';
 import { UsageStore } from '../inventory/UsageStore';
-import { MANAGED_TOKEN_PERMISSIONS } from './managedTokenPermissions';
+import {
+  CREDENTIAL_PERMISSIONS,
+  managedTokenUnrestrictedPermission,
+} from './managedTokenPermissions';
+import { createCredentialAccess } from '../ownership/credentialAccess';
+import { credentialResources } from '../ownership/credentialResources';
+import {
+  gatehouseCredentialResourceRef,
+  gatehouseCredentialRules,
+} from '../ownership/credentialResource';
 import { managedTokensServiceRef } from './managedTokensServiceRef';
 import { createManagedTokensRouter } from './managedTokensRouter';
 import { ManagedTokenStore } from './ManagedTokenStore';
@@ -43,6 +52,7 @@ export const gatehousePlugin = createBackendPlugin({
         httpAuth: coreServices.httpAuth,
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
+        userInfo: coreServices.userInfo,
         auditor: coreServices.auditor,
         managed: managedTokensServiceRef,
         inventory: credentialInventoryServiceRef,
@@ -55,7 +65,23 @@ export const gatehousePlugin = createBackendPlugin({
         // plugin through another one without their restrictions.
         await assertDelegationRefused(deps.auth);
         const { managed, inventory } = deps;
-        deps.permissionsRegistry.addPermissions(MANAGED_TOKEN_PERMISSIONS);
+        deps.permissionsRegistry.addResourceType({
+          resourceRef: gatehouseCredentialResourceRef,
+          permissions: CREDENTIAL_PERMISSIONS,
+          rules: Object.values(gatehouseCredentialRules),
+          // For the permission backend's own checks of one credential (a
+          // frontend asking about a row, say).
+          getResources: ids => credentialResources(inventory, ids),
+        });
+        deps.permissionsRegistry.addPermissions([
+          managedTokenUnrestrictedPermission,
+        ]);
+        const decideAccess = createCredentialAccess(
+          deps.permissions,
+          deps.permissionsRegistry.getPermissionRuleset(
+            gatehouseCredentialResourceRef,
+          ),
+        );
         const db = await deps.database.getClient();
         const usageStore = await UsageStore.create(db);
         const flusher = new UsageFlusher({
@@ -72,7 +98,9 @@ export const gatehousePlugin = createBackendPlugin({
             inventory,
             usageStore,
             httpAuth: deps.httpAuth,
-            permissions: deps.permissions,
+            userInfo: deps.userInfo,
+            decideAccess,
+            managedTokens: () => Boolean(managed.options),
           }),
         );
 
@@ -109,6 +137,7 @@ export const gatehousePlugin = createBackendPlugin({
             entry: managed.options,
             httpAuth: deps.httpAuth,
             permissions: deps.permissions,
+            decideAccess,
             auditor: deps.auditor,
             registeredPermissions,
             credentialListers: () => inventory.listers(),

@@ -17,6 +17,7 @@ import {
   ROTATION_OVERLAP_MESSAGE,
 } from './managedOptions';
 import type { ManagedAccessRestriction } from './ManagedTokenStore';
+import { ownerRefSchema } from '../ownership/ownerRef';
 
 /** Backstage plugin ids: lower-case letters, digits and dashes. */
 const pluginId = z
@@ -60,6 +61,7 @@ const createSchema = z.strictObject({
     text => text.trim().length > 0,
     'must say what the token is for',
   ),
+  owner: ownerRefSchema.optional(),
   expiresAt: z.iso.datetime({ offset: true }).optional(),
   expiresIn: durationSchema.optional(),
   accessRestrictions: z
@@ -72,6 +74,8 @@ const createSchema = z.strictObject({
 export interface CreateRequest {
   subject: string;
   description: string;
+  /** As asked; the router defaults it to the creating user. */
+  owner?: string;
   expiresAt: number;
   /** Whether the caller asked for this lifetime (else it is the default). */
   lifetimeGiven: boolean;
@@ -125,6 +129,7 @@ export function parseCreateRequest(
   return {
     subject: request.subject,
     description: request.description,
+    owner: request.owner,
     expiresAt,
     lifetimeGiven:
       request.expiresAt !== undefined || request.expiresIn !== undefined,
@@ -138,6 +143,26 @@ const revokeSchema = z.strictObject({
 
 export function parseRevokeRequest(body: unknown): { reason?: string } {
   return parse(revokeSchema, body);
+}
+
+const updateSchema = z
+  .strictObject({
+    owner: ownerRefSchema.optional(),
+    description: readableText(500)
+      .refine(text => text.trim().length > 0, 'must say what the token is for')
+      .optional(),
+  })
+  .refine(
+    change => change.owner !== undefined || change.description !== undefined,
+    "must change 'owner' or 'description'",
+  );
+
+/** A change to what a token says of itself: its owner, its description. */
+export function parseUpdateRequest(body: unknown): {
+  owner?: string;
+  description?: string;
+} {
+  return parse(updateSchema, body);
 }
 
 const rotateSchema = z.strictObject({

@@ -9,6 +9,7 @@ import { BACKSTAGE_GUARDS_DELEGATION } from '../testing/backstageLine';
 import { guardedPlugin } from '../testing/guardedPlugin';
 import {
   createManagedToken,
+  TEST_OWNER,
   eventually,
   gatehouseApi,
   whoami,
@@ -339,6 +340,7 @@ describe('gatehouse-managed', () => {
     async () => {
       const attempt = (accessRestrictions?: unknown) =>
         api('post', '/tokens', GATEHOUSE_ONLY).send({
+          owner: TEST_OWNER,
           subject: 'delegated',
           description: 'made by a restricted service',
           ...(accessRestrictions ? { accessRestrictions } : {}),
@@ -404,6 +406,7 @@ describe('gatehouse-managed', () => {
     async () => {
       expect((await api('get', '/tokens', GATEHOUSE_ONLY)).status).toBe(200);
       const refused = await api('post', '/tokens', GATEHOUSE_ONLY).send({
+        owner: TEST_OWNER,
         subject: 'delegated',
         description: 'made by a restricted service',
         accessRestrictions: [
@@ -436,6 +439,8 @@ describe('gatehouse-managed', () => {
         base,
         '--subject',
         'from-cli',
+        '--owner',
+        'platform',
         '--description',
         'made with the CLI',
         '--plugin',
@@ -453,11 +458,25 @@ describe('gatehouse-managed', () => {
       ]);
       expect(listed.stdout).toMatch(
         new RegExp(
-          `^${id}  active  [0-9a-f]{8}  from-cli  expires .*  demo  made with the CLI$`,
+          `^${id}  active  [0-9a-f]{8}  from-cli  owner group:default/platform  expires .*  demo  made with the CLI$`,
           'm',
         ),
       );
       expect(listed.stdout).not.toContain(token);
+      const moved = await runBuiltGatehouseInProcess([
+        'tokens',
+        'update',
+        id,
+        '--owner',
+        'group:default/payments',
+        '--backend-url',
+        base,
+      ]);
+      expect(moved.stdout).toMatch(
+        new RegExp(
+          `^Updated: ${id}  active  .*  owner group:default/payments  `,
+        ),
+      );
       const rotated = await runBuiltGatehouseInProcess([
         'tokens',
         'rotate',
@@ -497,6 +516,8 @@ describe('gatehouse-managed', () => {
         base,
         '--subject',
         'x',
+        '--owner',
+        'platform',
         '--description',
         'y',
       ]);
@@ -539,6 +560,7 @@ describe('gatehouse-managed', () => {
       'gatehouse.token.read',
       'gatehouse.token.revoke',
       'gatehouse.token.unrestricted',
+      'gatehouse.token.update',
     ]);
     // The admin (unrestricted) may give any scope; the narrow service only
     // what is within its own.

@@ -9,10 +9,7 @@ import {
   NotFoundError,
   ServiceUnavailableError,
 } from '@backstage/errors';
-import {
-  AuthorizeResult,
-  BasicPermission,
-} from '@backstage/plugin-permission-common';
+import type { ResourcePermission } from '@backstage/plugin-permission-common';
 import type { JsonObject } from '@backstage/types';
 import express, { Request } from 'express';
 import Router from 'express-promise-router';
@@ -32,13 +29,20 @@ import {
   managedTokenCreatePermission,
   managedTokenReadPermission,
   managedTokenRevokePermission,
+  managedTokenUpdatePermission,
 } from './managedTokenPermissions';
 import {
   CreateRequest,
   parseCreateRequest,
   parseRevokeRequest,
   parseRotateRequest,
+  parseUpdateRequest,
 } from './managedTokenRequests';
+import {
+  credentialResource,
+  CredentialPermissionDecision,
+  DecideCredentialAccess,
+} from '../ownership/credentialAccess';
 import type {
   ManagedAccessRestriction,
   ManagedTokenRecord,
@@ -57,6 +61,7 @@ export function tokenView(record: ManagedTokenRecord, now: number) {
     fingerprint: record.fingerprint,
     subject: record.subject,
     description: record.description,
+    ...(record.owner ? { owner: record.owner } : {}),
     createdBy: record.createdBy,
     ...(record.createdByCredential
       ? { createdByCredential: record.createdByCredential }
@@ -99,6 +104,8 @@ export async function createManagedTokensRouter(options: {
   entry: ManagedEntryOptions;
   httpAuth: HttpAuthService;
   permissions: PermissionsService;
+  /** Decides the caller's permissions on credentials, conditions included. */
+  decideAccess: DecideCredentialAccess;
   auditor: AuditorService;
   /** Every permission the backend's plugins registered (for users' grants). */
   registeredPermissions: () => Promise<PluginPermissions[]>;
@@ -132,29 +139,76 @@ export async function createManagedTokensRouter(options: {
     },
   );
 
-  /** The caller, if it holds every one of `required`. */
+  /**
+   * The caller, and its decision on each of `required` and then of `also`;
+   * refused unless it holds each of `required` on some credentials at least
+   * (whether on the one at hand is for the route to ask).
+   */
   async function authorize(
     req: Request,
-    ...required: BasicPermission[]
-  ): Promise<Caller> {
+    required: ResourcePermission[],
+    also: ResourcePermission[] = [],
+  ): Promise<{ caller: Caller; may: CredentialPermissionDecision[] }> {
     const credentials = await httpAuth.credentials(req, {
       allow: ['user', 'service'],
     });
-    const decisions = await permissions.authorize(
-      required.map(permission => ({ permission })),
-      { credentials },
-    );
+    const may = await options.decideAccess(credentials, [...required, ...also]);
     const caller = identifyCaller(req, credentials, {
       table,
       listers: options.credentialListers,
     });
-    const missing = required.find(
-      (_, i) => decisions[i].result !== AuthorizeResult.ALLOW,
-    );
+    const missing = may
+      .slice(0, required.length)
+      .find(decision => decision.scope === 'none');
     if (missing) {
-      throw new NotAllowedError(`'${caller.name}' may not use ${missing.name}`);
+      throw new NotAllowedError(
+        `'${caller.name}' may not use ${missing.permission.name}`,
+      );
     }
-    return caller;
+    return { caller, may };
+  }
+
+  /** What the permission rules see of a managed token. */
+  const resourceOf = (
+    record: Pick<ManagedTokenRecord, 'id' | 'subject' | 'owner'>,
+  ) =>
+    credentialResource({
+      id: `gatehouse-managed:${record.id}`,
+      source: 'gatehouse-managed',
+      subject: record.subject,
+      owner: record.owner,
+    });
+
+  const ownerText = (owner: string | undefined) =>
+    owner ? `owned by ${owner}` : 'without an owner';
+
+  /** Refuses a change the policy allows the caller on other tokens only. */
+  function assertAllowedOn(
+    caller: Caller,
+    decision: CredentialPermissionDecision,
+    record: Pick<ManagedTokenRecord, 'id' | 'subject' | 'owner'>,
+    what: string,
+  ) {
+    if (!decision.allows(resourceOf(record))) {
+      throw new NotAllowedError(
+        `'${caller.name}' may not ${what}: ${decision.permission.name} is not granted on a token ${ownerText(record.owner)}`,
+      );
+    }
+  }
+
+  /**
+   * The token, if the caller may see it (read it, or act on it): any other
+   * is answered as one that does not exist.
+   */
+  async function visibleOr404(
+    id: string,
+    ...visibleBy: CredentialPermissionDecision[]
+  ) {
+    const record = await store.get(id);
+    if (!record || !visibleBy.some(d => d.allows(resourceOf(record)))) {
+      throw new NotFoundError(`No managed token with id '${id}'`);
+    }
+    return record;
   }
 
   /** Refuses a caller whose own authority does not cover `scope`. */
@@ -192,6 +246,18 @@ export async function createManagedTokensRouter(options: {
         );
       }
     }
+  }
+
+  /**
+   * Whose a new token is: as asked, else the user creating it. A service
+   * has no entity of its own in the catalog, so it must say.
+   */
+  function ownerFor(caller: Caller, asked: string | undefined): string {
+    if (asked !== undefined) return asked;
+    if (caller.type === 'user') return caller.name;
+    throw new InputError(
+      "Invalid request: owner: is required when a service creates a token; name the group that looks after it, such as 'group:default/payments'",
+    );
   }
 
   /**
@@ -288,15 +354,19 @@ export async function createManagedTokensRouter(options: {
     }
   }
 
-  async function getOr404(id: string) {
-    const record = await store.get(id);
-    if (!record) throw new NotFoundError(`No managed token with id '${id}'`);
-    return record;
-  }
-
   router.post('/tokens', async (req, res) => {
-    const caller = await authorize(req, managedTokenCreatePermission);
+    const {
+      caller,
+      may: [create],
+    } = await authorize(req, [managedTokenCreatePermission]);
     const request = parseCreateRequest(req.body, entry, table.now());
+    const owner = ownerFor(caller, request.owner);
+    assertAllowedOn(
+      caller,
+      create,
+      { id: '(new)', subject: request.subject, owner },
+      `create a token ${ownerText(owner)}`,
+    );
     await assertSubjectFree(caller, request.subject);
     await assertMayHandle(caller, request.accessRestrictions, 'create');
     const { token, ...secret } = newSecret();
@@ -304,6 +374,7 @@ export async function createManagedTokensRouter(options: {
       ...secret,
       subject: request.subject,
       description: request.description,
+      owner,
       accessRestrictions: request.accessRestrictions,
       expiresAt: expiryFor(caller, request),
       ...madeBy(caller),
@@ -319,14 +390,20 @@ export async function createManagedTokensRouter(options: {
   });
 
   router.get('/tokens', async (req, res) => {
-    await authorize(req, managedTokenReadPermission);
+    const {
+      may: [read],
+    } = await authorize(req, [managedTokenReadPermission]);
     const at = table.now();
-    res.json({ items: (await store.list()).map(r => tokenView(r, at)) });
+    res.json({
+      items: (await store.list())
+        .filter(r => read.allows(resourceOf(r)))
+        .map(r => tokenView(r, at)),
+    });
   });
 
   // Before /tokens/:id, which would take 'options' for an id.
   router.get('/tokens/options', async (req, res) => {
-    const caller = await authorize(req, managedTokenCreatePermission);
+    const { caller } = await authorize(req, [managedTokenCreatePermission]);
     if (!options.tokenOptions) throw new NotFoundError('No token options');
     res.json({
       ...(await options.tokenOptions()),
@@ -336,14 +413,70 @@ export async function createManagedTokensRouter(options: {
   });
 
   router.get('/tokens/:id', async (req, res) => {
-    await authorize(req, managedTokenReadPermission);
-    res.json(tokenView(await getOr404(req.params.id), table.now()));
+    const {
+      may: [read],
+    } = await authorize(req, [managedTokenReadPermission]);
+    res.json(tokenView(await visibleOr404(req.params.id, read), table.now()));
+  });
+
+  router.patch('/tokens/:id', async (req, res) => {
+    const {
+      caller,
+      may: [update, read],
+    } = await authorize(
+      req,
+      [managedTokenUpdatePermission],
+      [managedTokenReadPermission],
+    );
+    const change = parseUpdateRequest(req.body);
+    const existing = await visibleOr404(req.params.id, read, update);
+    assertAllowedOn(caller, update, existing, 'change this token');
+    if (change.owner !== undefined) {
+      // Not to an owner the caller could not manage: that would hand the
+      // token to people the policy never let it give anything to.
+      assertAllowedOn(
+        caller,
+        update,
+        { ...existing, owner: change.owner },
+        `give this token to ${change.owner}`,
+      );
+    }
+    const updated = await audited(
+      req,
+      'managed-token-update',
+      {
+        id: existing.id,
+        subject: existing.subject,
+        fingerprint: existing.fingerprint,
+        ...(change.owner !== undefined
+          ? { owner: change.owner, previousOwner: existing.owner ?? 'none' }
+          : {}),
+        ...(change.description !== undefined ? { description: 'changed' } : {}),
+        ...byCredential(caller),
+      },
+      async () => {
+        const result = await store.update(existing.id, change);
+        if (!result)
+          throw new NotFoundError(`No managed token with id '${existing.id}'`);
+        return { result };
+      },
+    );
+    table.apply(updated);
+    res.json(tokenView(updated, table.now()));
   });
 
   router.delete('/tokens/:id', async (req, res) => {
-    const caller = await authorize(req, managedTokenRevokePermission);
+    const {
+      caller,
+      may: [revoke, read],
+    } = await authorize(
+      req,
+      [managedTokenRevokePermission],
+      [managedTokenReadPermission],
+    );
     const { reason } = parseRevokeRequest(req.body);
-    const existing = await getOr404(req.params.id);
+    const existing = await visibleOr404(req.params.id, read, revoke);
+    assertAllowedOn(caller, revoke, existing, 'revoke this token');
     await assertMayHandle(caller, existing.accessRestrictions, 'revoke');
     const revoked = await audited(
       req,
@@ -381,15 +514,20 @@ export async function createManagedTokensRouter(options: {
   router.post('/tokens/:id/rotate', async (req, res) => {
     // A rotation stops the old token and hands out its successor: what a
     // revocation needs, and what a creation needs.
-    const caller = await authorize(
+    const {
+      caller,
+      may: [create, revoke, read],
+    } = await authorize(
       req,
-      managedTokenCreatePermission,
-      managedTokenRevokePermission,
+      [managedTokenCreatePermission, managedTokenRevokePermission],
+      [managedTokenReadPermission],
     );
     const { overlapMs = entry.rotationOverlapMs } = parseRotateRequest(
       req.body,
     );
-    const old = await getOr404(req.params.id);
+    const old = await visibleOr404(req.params.id, read, revoke);
+    assertAllowedOn(caller, revoke, old, 'rotate this token');
+    assertAllowedOn(caller, create, old, 'rotate this token');
     await assertMayHandle(caller, old.accessRestrictions, 'rotate');
     const { token, ...secret } = newSecret();
     const { previous, successor } = await audited(

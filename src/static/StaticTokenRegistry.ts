@@ -306,7 +306,7 @@ export class StaticTokenRegistry {
     try {
       loaded = await this.#fileOperation(
         file,
-        readTokensFile(file, entry.options.subject),
+        readTokensFile(file, entry.options),
       );
     } catch (error) {
       // Remember the version that failed, so that it is not re-read (and the
@@ -456,7 +456,7 @@ async function loadFiles(entries: Map<number, EntryState>): Promise<void> {
       try {
         const loaded = await withFileDeadline(
           entry.options.tokensFile,
-          readTokensFile(entry.options.tokensFile, entry.options.subject),
+          readTokensFile(entry.options.tokensFile, entry.options),
         );
         entry.fileTokens = loaded.tokens;
         entry.fileSignature = loaded.signature;

@@ -171,11 +171,9 @@ describe('parseStaticOptions', () => {
 describe('parseTokensFileContent', () => {
   it('takes the entry subject as default and names the file in errors', () => {
     expect(
-      parseTokensFileContent(
-        { tokens: [{ token: TOKEN }] },
-        '/etc/t.yaml',
-        'ci',
-      ),
+      parseTokensFileContent({ tokens: [{ token: TOKEN }] }, '/etc/t.yaml', {
+        subject: 'ci',
+      }),
     ).toEqual([
       expect.objectContaining({
         subject: 'ci',
@@ -183,17 +181,14 @@ describe('parseTokensFileContent', () => {
       }),
     ]);
     expect(() =>
-      parseTokensFileContent(
-        { tokens: [{ token: TOKEN }] },
-        '/etc/t.yaml',
-        undefined,
-      ),
+      parseTokensFileContent({ tokens: [{ token: TOKEN }] }, '/etc/t.yaml', {}),
     ).toThrowErrorMatchingInlineSnapshot(`
       "Invalid gatehouse-static tokensFile /etc/t.yaml:
         - /etc/t.yaml: tokens[0].subject: is required, since the entry has no default 'subject'"
     `);
-    expect(() => parseTokensFileContent(['a'], '/etc/t.yaml', 'ci'))
-      .toThrowErrorMatchingInlineSnapshot(`
+    expect(() =>
+      parseTokensFileContent(['a'], '/etc/t.yaml', { subject: 'ci' }),
+    ).toThrowErrorMatchingInlineSnapshot(`
       "Invalid gatehouse-static tokensFile /etc/t.yaml:
         - /etc/t.yaml: (top level): must be a YAML or JSON object with a 'tokens' list"
     `);

@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
+import { ownerRefSchema } from '../ownership/ownerRef';
 import {
   describeIssues,
   joinConfigPath,
@@ -30,6 +31,8 @@ export interface StaticTokenSpec {
   /** Lower-case hex SHA-256 of the token. */
   digest: string;
   subject: string;
+  /** The catalog entity ref (group or user) that looks after it. */
+  owner?: string;
   /** Epoch milliseconds; the token is rejected from this instant on. */
   expiresAt?: number;
   /** Epoch milliseconds; the token is rejected before this instant. */
@@ -42,9 +45,17 @@ export interface StaticTokenSpec {
   stored: 'hash' | 'plain';
 }
 
+/** What an entry gives its tokens that do not say it themselves. */
+export interface EntryDefaults {
+  subject?: string;
+  owner?: string;
+}
+
 /** The options of one `gatehouse-static` entry, validated. */
 export interface StaticEntryOptions {
   subject?: string;
+  /** The owner of its tokens that do not name their own. */
+  owner?: string;
   /** From `token` and `tokens`. */
   tokens: StaticTokenSpec[];
   /** Absolute path. */
@@ -103,6 +114,7 @@ const tokenEntrySchema = z
     token: tokenSchema.optional(),
     hash: hashSchema.optional(),
     subject: subjectSchema.optional(),
+    owner: ownerRefSchema.optional(),
     expiresAt: timestampSchema.optional(),
     notBefore: timestampSchema.optional(),
   })
@@ -134,6 +146,7 @@ type TokenEntry = z.infer<typeof tokenEntrySchema>;
 
 const optionsSchema = z.strictObject({
   subject: subjectSchema.optional(),
+  owner: ownerRefSchema.optional(),
   token: tokenSchema.optional(),
   tokens: z.array(tokenEntrySchema).optional(),
   tokensFile: z.string().min(1, 'must be a file path').optional(),
@@ -146,13 +159,14 @@ const tokensFileSchema = z.strictObject(
 
 function toSpecs(
   entries: ReadonlyArray<TokenEntry>,
-  defaultSubject: string | undefined,
+  defaults: EntryDefaults,
   originOf: (index: number) => string,
   problems: string[],
 ): StaticTokenSpec[] {
   const specs: StaticTokenSpec[] = [];
   entries.forEach((entry, index) => {
-    const subject = entry.subject ?? defaultSubject;
+    const subject = entry.subject ?? defaults.subject;
+    const owner = entry.owner ?? defaults.owner;
     if (!subject) {
       problems.push(
         `${originOf(index)}.subject: is required, since the entry has no default 'subject'`,
@@ -164,6 +178,7 @@ function toSpecs(
         ? sha256Hex(entry.token)
         : entry.hash!.slice('sha256:'.length).toLowerCase(),
       subject,
+      ...(owner ? { owner } : {}),
       expiresAt: entry.expiresAt,
       notBefore: entry.notBefore,
       origin: originOf(index),
@@ -203,6 +218,7 @@ export function parseStaticOptions(
     tokens.push({
       digest: sha256Hex(options.token),
       subject: options.subject,
+      ...(options.owner ? { owner: options.owner } : {}),
       origin: joinConfigPath(path, ['token']),
       short: options.token.length < RECOMMENDED_TOKEN_LENGTH,
       stored: 'plain',
@@ -211,7 +227,7 @@ export function parseStaticOptions(
   tokens.push(
     ...toSpecs(
       options.tokens ?? [],
-      options.subject,
+      options,
       index => joinConfigPath(path, ['tokens', index]),
       problems,
     ),
@@ -221,6 +237,7 @@ export function parseStaticOptions(
   }
   return {
     subject: options.subject,
+    owner: options.owner,
     tokens,
     tokensFile: options.tokensFile
       ? isAbsolute(options.tokensFile)
@@ -238,7 +255,7 @@ export function parseStaticOptions(
 export function parseTokensFileContent(
   content: unknown,
   file: string,
-  defaultSubject: string | undefined,
+  defaults: EntryDefaults,
 ): StaticTokenSpec[] {
   const title = `Invalid gatehouse-static tokensFile ${file}:`;
   const result = tokensFileSchema.safeParse(content);
@@ -253,7 +270,7 @@ export function parseTokensFileContent(
   const problems: string[] = [];
   const specs = toSpecs(
     result.data.tokens,
-    defaultSubject,
+    defaults,
     index => `${file}: tokens[${index}]`,
     problems,
   );

@@ -23,12 +23,14 @@ describe('readTokensFile', () => {
       't.json',
       JSON.stringify({ tokens: [{ hash: `sha256:${sha256Hex(TOKEN)}` }] }),
     );
-    await expect(readTokensFile(yaml, undefined)).resolves.toMatchObject({
+    await expect(readTokensFile(yaml, {})).resolves.toMatchObject({
       tokens: [{ digest: sha256Hex(TOKEN), subject: 'a' }],
     });
-    await expect(readTokensFile(json, 'b')).resolves.toMatchObject({
-      tokens: [{ digest: sha256Hex(TOKEN), subject: 'b' }],
-    });
+    await expect(readTokensFile(json, { subject: 'b' })).resolves.toMatchObject(
+      {
+        tokens: [{ digest: sha256Hex(TOKEN), subject: 'b' }],
+      },
+    );
   });
 
   it('reports syntax errors by position only, never quoting the line', async () => {
@@ -36,7 +38,7 @@ describe('readTokensFile', () => {
       'broken.yaml',
       `tokens:\n  - token: ${TOKEN}: nested\n    x\n`,
     );
-    const error = await readTokensFile(broken, 'a').catch(e => e);
+    const error = await readTokensFile(broken, { subject: 'a' }).catch(e => e);
     expect(error.message).not.toContain(TOKEN);
     expect(error.message).toContain(`${broken}: YAML syntax error (`);
     expect(error.message).toMatch(/at line 2, column \d+/);
@@ -44,7 +46,7 @@ describe('readTokensFile', () => {
 
   it('reports a missing file with the path and the fix', async () => {
     await expect(
-      readTokensFile(join(dir, 'missing.yaml'), 'a'),
+      readTokensFile(join(dir, 'missing.yaml'), { subject: 'a' }),
     ).rejects.toThrow(
       `${join(dir, 'missing.yaml')}: cannot be read (ENOENT); check the path in 'tokensFile' and the file's permissions`,
     );

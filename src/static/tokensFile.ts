@@ -1,7 +1,11 @@
 import { GatehouseConfigError } from '../lib/GatehouseConfigError';
 import { constants, promises as fs, Stats } from 'node:fs';
 import { parseDocument } from 'yaml';
-import { parseTokensFileContent, StaticTokenSpec } from './staticOptions';
+import {
+  EntryDefaults,
+  parseTokensFileContent,
+  StaticTokenSpec,
+} from './staticOptions';
 
 /**
  * About 7,000 hashed tokens with subjects and dates. The file is parsed on
@@ -107,7 +111,7 @@ async function readOnce(
  */
 export async function readTokensFile(
   file: string,
-  defaultSubject: string | undefined,
+  defaults: EntryDefaults,
 ): Promise<{ tokens: StaticTokenSpec[]; signature: string }> {
   const title = `Invalid gatehouse-static tokensFile ${file}:`;
   const { text, signature } = await readOnce(file, title);
@@ -134,7 +138,7 @@ export async function readTokensFile(
 
   function validate(content: () => unknown): StaticTokenSpec[] {
     try {
-      return parseTokensFileContent(content(), file, defaultSubject);
+      return parseTokensFileContent(content(), file, defaults);
     } catch (error) {
       // toJS() refuses alias bombs with an error that quotes nothing.
       const problems =

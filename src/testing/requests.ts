@@ -15,7 +15,7 @@ export function whoami(
 /** A request to the gatehouse plugin's API (`/api/gatehouse<path>`) as the bearer of `token`. */
 export function gatehouseApi(
   backend: GatehouseTestBackend,
-  method: 'get' | 'post' | 'delete',
+  method: 'get' | 'post' | 'patch' | 'delete',
   path: string,
   token: string,
 ) {
@@ -24,15 +24,22 @@ export function gatehouseApi(
     .set('Authorization', `Bearer ${token}`);
 }
 
-/** Creates a managed token as the bearer of `token`; fails the test unless 201. */
+/** The owner tests give tokens that are not about ownership. */
+export const TEST_OWNER = 'group:default/platform';
+
+/**
+ * Creates a managed token as the bearer of `token`, owned by TEST_OWNER
+ * unless `body` names an owner; fails the test unless 201.
+ */
 export async function createManagedToken(
   backend: GatehouseTestBackend,
   token: string,
   body: object,
 ) {
-  const response = await gatehouseApi(backend, 'post', '/tokens', token).send(
-    body,
-  );
+  const response = await gatehouseApi(backend, 'post', '/tokens', token).send({
+    owner: TEST_OWNER,
+    ...body,
+  });
   if (response.status !== 201) {
     throw new Error(
       `expected 201 creating a managed token, got ${response.status}: ${JSON.stringify(response.body)}`,
