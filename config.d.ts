@@ -33,6 +33,13 @@ export interface Config {
            */
           subject?: string;
           /**
+           * gatehouse-static and gatehouse-jwks: the catalog entity ref of the
+           * group or user that looks after the entry's credentials
+           * (`group:default/payments`; a bare name is a group): shown in the
+           * inventory, and what a permission policy of owners goes by.
+           */
+          owner?: string;
+          /**
            * A plain token, as for the built-in `static` type. At least 16
            * printable ASCII characters; 32 or more recommended.
            * @visibility secret
@@ -52,6 +59,8 @@ export interface Config {
             hash?: string;
             /** Overrides the entry's `subject` for this token. */
             subject?: string;
+            /** Overrides the entry's `owner` for this token. */
+            owner?: string;
             /** ISO 8601 date or date-time with time zone; rejected from then on. */
             expiresAt?: string;
             /** ISO 8601 date or date-time with time zone; rejected before then. */

@@ -25,6 +25,7 @@ export async function issueManagedTokens(
       },
       body: JSON.stringify({
         subject: `bench-caller-${i}`,
+        owner: 'group:default/bench',
         description: `load benchmark token ${i}`,
         expiresIn: '1d',
       }),

@@ -533,7 +533,11 @@ test('gatehouse explain says it cannot tell a managed token without the backend,
         authorization: `Bearer ${DEV_TOKENS.admin}`,
         'content-type': 'application/json',
       },
-      body: JSON.stringify({ subject: 'explained', description: 'revoked' }),
+      body: JSON.stringify({
+        owner: 'group:default/platform-team',
+        subject: 'explained',
+        description: 'revoked',
+      }),
     }).then(r => r.json() as Promise<{ id: string; token: string }>);
     await fetch(`${baseUrl}/api/gatehouse/tokens/${made.id}`, {
       method: 'DELETE',
@@ -618,10 +622,14 @@ test("the banner's inventory command, run as printed in a fresh clone, lists the
   expect(result.stderr).toBe('');
   expect(result.status).toBe(0);
   const lines = result.stdout.split('\n');
-  expect(lines[0]).toMatch(/^SOURCE +SUBJECT +STATUS/);
+  expect(lines[0]).toMatch(/^SOURCE +SUBJECT +OWNER +STATUS/);
   // The admin token has been used by the tests before this one.
   expect(result.stdout).toMatch(
-    /^gatehouse-static +dev-admin +active .* \d{4}-\d\d-\d\d \d\d:\d\d /m,
+    /^gatehouse-static +dev-admin +- +active .* \d{4}-\d\d-\d\d \d\d:\d\d /m,
+  );
+  // Owned in config: the example's CI pipeline is the platform team's.
+  expect(result.stdout).toMatch(
+    /^gatehouse-static +ci-pipeline +group:default\/platform-team +active /m,
   );
 });
 

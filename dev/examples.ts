@@ -373,6 +373,7 @@ export const MANAGED_TOKEN_REQUEST = {
   variable: 'MANAGED',
   body: {
     subject: 'my-script',
+    owner: 'group:default/platform-team',
     description: 'made from the dev banner',
     expiresIn: '1d',
     accessRestrictions: [{ plugin: 'catalog' }],

@@ -345,6 +345,7 @@ export async function runManagedTokenChecks(
     },
     body: JSON.stringify({
       subject: 'packaged-script',
+      owner: 'group:default/platform-team',
       description: 'packaging test',
       accessRestrictions: [{ plugin: 'catalog' }],
     }),

@@ -320,6 +320,7 @@ async function createManaged(
     '/tokens',
     {
       subject,
+      owner: 'group:default/platform',
       description: 'replica test',
     },
   );
@@ -404,6 +405,7 @@ async function checkManagedTokens(a: Replica, b: Replica, adminToken: string) {
           '/tokens',
           {
             subject: 'during-outage',
+            owner: 'group:default/platform',
             description: 'must fail cleanly',
           },
         );
@@ -421,6 +423,7 @@ async function checkManagedTokens(a: Replica, b: Replica, adminToken: string) {
       while (!after) {
         const attempt = await managedApi(a, adminToken, 'POST', '/tokens', {
           subject: 'after-outage',
+          owner: 'group:default/platform',
           description: 'replica test',
         });
         if (attempt.status === 201) after = attempt.json as { token: string };

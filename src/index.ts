@@ -98,7 +98,16 @@ export {
   managedTokenCreatePermission,
   managedTokenReadPermission,
   managedTokenRevokePermission,
+  managedTokenUnrestrictedPermission,
+  managedTokenUpdatePermission,
 } from './managed/managedTokenPermissions';
+export {
+  createGatehouseCredentialConditionalDecision,
+  GATEHOUSE_CREDENTIAL_RESOURCE_TYPE,
+  gatehouseCredentialConditions,
+  gatehouseCredentialResourceRef,
+} from './ownership/credentialResource';
+export type { GatehouseCredentialResource } from './ownership/credentialResource';
 export {
   pluginRequestServiceFactory,
   pluginRequestServiceRef,

@@ -97,6 +97,20 @@ describe('parseJwksOptions', () => {
     ]);
   });
 
+  it('takes an owner, as the catalog writes refs, and names a bad one', () => {
+    expect(
+      parseJwksOptions(
+        { url: 'https://idp.example.com/jwks', owner: 'group:default/ci' },
+        'x',
+      ).owner,
+    ).toBe('group:default/ci');
+    expect(
+      problemsOf({ url: 'https://idp.example.com/jwks', owner: 'a b' }),
+    ).toEqual([
+      "backend.auth.externalAccess[1].options.owner: must be a catalog entity ref of a group or a user, such as 'group:default/payments' or 'user:default/jane' ('payments' alone means group:default/payments)",
+    ]);
+  });
+
   it('names the config path and the fix for every problem', () => {
     expect(problemsOf({})).toMatchInlineSnapshot(`
      [

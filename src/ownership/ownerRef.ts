@@ -29,15 +29,17 @@ export function normalizeOwnerRef(text: string): string | undefined {
   } catch {
     return undefined;
   }
+  // The catalog compares kinds and namespaces without regard to case.
   const kind = ref.kind.toLocaleLowerCase('en-US');
+  const namespace = ref.namespace.toLocaleLowerCase('en-US');
   if (
     !OWNER_KINDS.includes(kind) ||
-    !KubernetesValidatorFunctions.isValidNamespace(ref.namespace) ||
+    !KubernetesValidatorFunctions.isValidNamespace(namespace) ||
     !KubernetesValidatorFunctions.isValidObjectName(ref.name)
   ) {
     return undefined;
   }
-  return stringifyEntityRef({ ...ref, kind });
+  return stringifyEntityRef({ kind, namespace, name: ref.name });
 }
 
 /** An `owner` in config or a request body, normalised; a readable issue if it is not one. */

@@ -70,6 +70,34 @@ describe('parseStaticOptions', () => {
     ]);
   });
 
+  it("gives tokens the entry's owner unless they name their own, as the catalog writes refs", () => {
+    const options = parseStaticOptions(
+      {
+        subject: 'ci',
+        owner: 'payments',
+        tokens: [
+          { token: 'a'.repeat(32) },
+          { token: 'b'.repeat(32), owner: 'User:default/Jane' },
+        ],
+      },
+      PATH,
+    );
+    expect(options.tokens.map(t => t.owner)).toEqual([
+      'group:default/payments',
+      'user:default/jane',
+    ]);
+    expect(
+      problemsOf({
+        subject: 'ci',
+        owner: 'component:default/web',
+        tokens: [{ token: 'a'.repeat(32), owner: 'group:default/' }],
+      }),
+    ).toEqual([
+      `${PATH}.owner: must be a catalog entity ref of a group or a user, such as 'group:default/payments' or 'user:default/jane' ('payments' alone means group:default/payments)`,
+      `${PATH}.tokens[0].owner: must be a catalog entity ref of a group or a user, such as 'group:default/payments' or 'user:default/jane' ('payments' alone means group:default/payments)`,
+    ]);
+  });
+
   it('marks plain tokens shorter than 32 characters', () => {
     const options = parseStaticOptions(
       { subject: 'ci', token: 'a'.repeat(20) },
@@ -117,7 +145,7 @@ describe('parseStaticOptions', () => {
        "backend.auth.externalAccess[0].options.tokens[6].token: must consist of printable ASCII characters, without white space",
        "backend.auth.externalAccess[0].options.tokens[7].tokne: unknown key 'tokne'; did you mean 'token'?",
        "backend.auth.externalAccess[0].options.tokens[7]: must have either 'token' or 'hash'; if it comes from an environment variable, is the variable set?",
-       "backend.auth.externalAccess[0].options.extra: unknown key 'extra'; the valid keys are 'subject', 'token', 'tokens', 'tokensFile'",
+       "backend.auth.externalAccess[0].options.extra: unknown key 'extra'; the valid keys are 'subject', 'owner', 'token', 'tokens', 'tokensFile'",
      ]
     `);
   });

@@ -11,6 +11,7 @@ export {
   tokenCreatePermission,
   tokenReadPermission,
   tokenRevokePermission,
+  tokenUpdatePermission,
 } from './permissions';
 export { GatehouseClient, GatehouseApiError } from './api/GatehouseClient';
 export type * from './api/types';

@@ -1,7 +1,5 @@
 import { FlatRoutes } from '@backstage/core-app-api';
 import { discoveryApiRef, fetchApiRef } from '@backstage/core-plugin-api';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { permissionApiRef } from '@backstage/plugin-permission-react';
 import {
   MockFetchApi,
   TestApiProvider,
@@ -10,9 +8,9 @@ import {
 } from '@backstage/test-utils';
 import { screen, within } from '@testing-library/react';
 import { Route } from 'react-router-dom';
-import { SWRConfig } from 'swr';
 import { GatehousePage } from './legacy';
 import { BASE, fakeBackend } from './testing/fakeBackend';
+import { withPermissions } from './testing/renderPage';
 
 /**
  * The legacy export in a legacy app: @backstage/test-utils' app is the
@@ -27,26 +25,20 @@ describe('GatehousePage in a legacy app', () => {
         apis={[
           [
             fetchApiRef,
-            new MockFetchApi({ baseImplementation: backend.fetch as any }),
-          ],
-          [discoveryApiRef, mockApis.discovery()],
-          [
-            permissionApiRef,
-            mockApis.permission({
-              authorize: request =>
-                request.permission.name === 'gatehouse.token.revoke'
-                  ? AuthorizeResult.DENY
-                  : AuthorizeResult.ALLOW,
+            new MockFetchApi({
+              baseImplementation: withPermissions(backend, [
+                'gatehouse.token.read',
+                'gatehouse.token.create',
+              ]) as any,
             }),
           ],
+          [discoveryApiRef, mockApis.discovery()],
         ]}
       >
-        <SWRConfig value={{ provider: () => new Map() }}>
-          {/* As an app made by the legacy create-app mounts it (App.tsx). */}
-          <FlatRoutes>
-            <Route path="/gatehouse" element={<GatehousePage />} />
-          </FlatRoutes>
-        </SWRConfig>
+        {/* As an app made by the legacy create-app mounts it (App.tsx). */}
+        <FlatRoutes>
+          <Route path="/gatehouse" element={<GatehousePage />} />
+        </FlatRoutes>
       </TestApiProvider>,
       { routeEntries: ['/gatehouse'] },
     );
@@ -62,7 +54,7 @@ describe('GatehousePage in a legacy app', () => {
     ).closest('tr')!;
     expect(within(row).getByText('active')).toBeInTheDocument();
     expect(backend.requests[0].url.href).toBe(`${BASE}/inventory`);
-    // The permissions come from the legacy app's permission API too.
+    // What the user may do comes from the backend, through the legacy app's fetch API.
     expect(
       await screen.findByRole('button', { name: 'New token' }),
     ).toBeInTheDocument();

@@ -1,5 +1,6 @@
 import type { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
 import type {
+  Access,
   Inventory,
   InventoryFilters,
   IssuedToken,
@@ -41,8 +42,14 @@ export class GatehouseClient {
       query.set('unrestricted', String(filters.unrestricted));
     if (filters.source?.length) query.set('source', filters.source.join(','));
     if (filters.subject) query.set('subject', filters.subject);
+    if (filters.owner) query.set('owner', filters.owner);
     const suffix = query.size ? `?${query}` : '';
     return this.#call('GET', `/inventory${suffix}`);
+  }
+
+  /** What the signed-in user may do, which permission policies may grant per owner. */
+  access(): Promise<Access> {
+    return this.#call('GET', '/access');
   }
 
   tokenOptions(): Promise<TokenOptions> {

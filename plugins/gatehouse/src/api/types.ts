@@ -30,6 +30,8 @@ export interface Credential {
   builtIn: boolean;
   subject: string;
   description?: string;
+  /** The catalog entity ref of the group or user that looks after it; null if none does. */
+  owner?: string | null;
   fingerprint?: string;
   definedAt: string;
   stored?: 'hash' | 'plain';
@@ -51,6 +53,19 @@ export interface Credential {
   usage: Usage | null;
   subjects?: Array<Usage & { subject: string }>;
   otherSubjects?: number;
+  /** What the signed-in user may do to it (managed tokens; absent from older backends). */
+  actions?: Array<'rotate' | 'revoke' | 'update'>;
+}
+
+/** How much of each permission the signed-in user holds: on every credential, some (by owner, say), or none. */
+export type AccessScope = 'all' | 'some' | 'none';
+
+/** GET /api/gatehouse/access: what the page may offer. */
+export interface Access {
+  read: AccessScope;
+  create: AccessScope;
+  revoke: AccessScope;
+  update: AccessScope;
 }
 
 export interface InventoryFilters {
@@ -59,6 +74,8 @@ export interface InventoryFilters {
   unrestricted?: boolean;
   source?: CredentialSource[];
   subject?: string;
+  /** Entity refs, `mine` or `none`, comma-separated. */
+  owner?: string;
 }
 
 export interface Inventory {
@@ -69,6 +86,8 @@ export interface Inventory {
 
 export interface NewToken {
   subject: string;
+  /** Absent: the signed-in user. */
+  owner?: string;
   description: string;
   expiresIn?: string;
   accessRestrictions?: AccessRestriction[];

@@ -89,6 +89,7 @@ const REQUIRED_HELP = `${SYNTAX_HELP} Required: the plugins it may call (the pic
 
 const FIELD_ORDER: Field[] = [
   'subject',
+  'owner',
   'description',
   'lifetime',
   'restrictions',
@@ -126,6 +127,7 @@ export function CreateTokenDialog(props: {
   const classes = useReadableLabel();
   const namedOnly = options?.anyScope === false;
   const [subject, setSubject] = useState('');
+  const [owner, setOwner] = useState('');
   const [description, setDescription] = useState('');
   const [chosenLifetime, setLifetime] = useState<string>();
   const [restrictions, setRestrictions] = useState('');
@@ -137,6 +139,7 @@ export function CreateTokenDialog(props: {
   const [reminder, setReminder] = useState(false);
   const inputs = {
     subject: useRef<HTMLInputElement>(null),
+    owner: useRef<HTMLInputElement>(null),
     description: useRef<HTMLInputElement>(null),
     lifetime: useRef<HTMLSelectElement>(null),
     restrictions: useRef<HTMLTextAreaElement>(null),
@@ -164,6 +167,7 @@ export function CreateTokenDialog(props: {
 
   const reset = () => {
     setSubject('');
+    setOwner('');
     setDescription('');
     setRestrictions('');
     setUnrestricted(false);
@@ -205,6 +209,7 @@ export function CreateTokenDialog(props: {
       setIssued(
         await props.onCreate({
           subject,
+          ...(owner.trim() ? { owner: owner.trim() } : {}),
           description,
           expiresIn: lifetime,
           accessRestrictions: unrestricted ? undefined : parsed,
@@ -266,6 +271,24 @@ export function CreateTokenDialog(props: {
               fullWidth
               margin="normal"
               required
+            />
+            <TextField
+              {...fieldProps('owner')}
+              inputRef={inputs.owner}
+              id="gatehouse-new-owner"
+              label="Owner (the team that looks after it)"
+              placeholder="group:default/payments"
+              value={owner}
+              onChange={e => {
+                setOwner(e.target.value);
+                edited('owner');
+              }}
+              helperText={
+                errors.owner ??
+                'A group or user entity ref; left empty, the token is yours. Its owners see it, manage it and are told before it lapses.'
+              }
+              fullWidth
+              margin="normal"
             />
             <TextField
               {...fieldProps('description')}

@@ -40,6 +40,7 @@ function rows(c: Credential): Array<[string, string]> {
       `${sourceText(c.source)}${c.builtIn ? ' (Backstage built-in)' : ''}`,
     ],
     ['Subject', c.subject],
+    ['Owner', c.owner ?? 'nobody'],
     ['Description', c.description ?? ''],
     ['Fingerprint', c.fingerprint ?? ''],
     ['Defined at', c.definedAt],
@@ -131,6 +132,7 @@ function tokenSummary(c: Credential): Array<[string, string]> {
   return (
     [
       ['Subject', c.subject],
+      ['Owner', c.owner ?? ''],
       ['Fingerprint', c.fingerprint ?? ''],
       ['Description', c.description ?? ''],
       ['Created', createdText(c)],

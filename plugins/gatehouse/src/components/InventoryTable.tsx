@@ -10,6 +10,7 @@ import type { ReactNode } from 'react';
 import type { Credential } from '../api/types';
 import {
   fullTime,
+  ownerText,
   relativeTime,
   restrictionLines,
   sourceText,
@@ -98,6 +99,13 @@ function SubjectButton(props: {
   );
 }
 
+/** An owner by its name ("payments"), the whole entity ref on hover. */
+function Owner(props: { row: Credential; classes: Classes }) {
+  const { owner } = props.row;
+  if (!owner) return <span className={props.classes.subtle}>no owner</span>;
+  return <span title={owner}>{ownerText(owner)}</span>;
+}
+
 function Restrictions(props: { row: Credential }) {
   return (
     <>
@@ -145,6 +153,11 @@ function wideColumns(
           )}
         </>
       ),
+    },
+    {
+      title: 'Owner',
+      ...compact,
+      render: row => <Owner row={row} classes={classes} />,
     },
     { title: 'Source', ...compact, render: row => sourceText(row.source) },
     {

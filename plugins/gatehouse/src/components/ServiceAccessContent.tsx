@@ -5,17 +5,11 @@ import {
   Progress,
   ResponseErrorPanel,
 } from '@backstage/core-components';
-import { usePermission } from '@backstage/plugin-permission-react';
 import { Box, Button, Typography } from '@material-ui/core';
 import { useCallback, useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import type { Credential, InventoryFilters } from '../api/types';
-import {
-  tokenCreatePermission,
-  tokenReadPermission,
-  tokenRevokePermission,
-} from '../permissions';
 import { CreateTokenDialog } from './CreateTokenDialog';
 import { CredentialDetails } from './CredentialDetails';
 import { InventoryFilterBar } from './InventoryFilters';
@@ -33,9 +27,14 @@ const managedTokenId = (credential: Credential) =>
  */
 export function ServiceAccessContent() {
   const client = useGatehouseClient();
-  const read = usePermission({ permission: tokenReadPermission });
-  const create = usePermission({ permission: tokenCreatePermission });
-  const revoke = usePermission({ permission: tokenRevokePermission });
+  // From the backend: a policy may grant these for some owners only, which
+  // the browser cannot ask the permission backend without naming a token.
+  const access = useAsync(() => client.access(), [client]);
+  const read = {
+    loading: access.loading,
+    allowed: !!access.value && access.value.read !== 'none',
+  };
+  const create = { allowed: !!access.value && access.value.create !== 'none' };
   const [filters, setFilters] = useState<InventoryFilters>({});
   // Bumped to clear the filter bar's own state (its subject as typed).
   const [filterBar, setFilterBar] = useState(0);
@@ -79,6 +78,16 @@ export function ServiceAccessContent() {
   );
 
   if (read.loading) return <Progress />;
+  if (access.error) {
+    return (
+      <Content>
+        <ResponseErrorPanel
+          error={access.error}
+          title="Gatehouse cannot say what your account may do"
+        />
+      </Content>
+    );
+  }
   if (!read.allowed) {
     return (
       <Content>
@@ -120,7 +129,7 @@ export function ServiceAccessContent() {
           error={inventory.error}
           title="The inventory cannot be read"
         />
-      ) : inventory.loading && !inventory.value ? (
+      ) : !inventory.value ? (
         <Progress />
       ) : (
         <InventoryTable
@@ -168,9 +177,9 @@ export function ServiceAccessContent() {
       <CredentialDetails
         credential={selected}
         onClose={() => setSelected(undefined)}
-        canRevoke={!!revoke.allowed}
-        // A rotation ends the old token: it needs revoke as well as create.
-        canRotate={!!create.allowed && !!revoke.allowed}
+        // What the policy allows the user on this token (its owner, say).
+        canRevoke={!!selected?.actions?.includes('revoke')}
+        canRotate={!!selected?.actions?.includes('rotate')}
         onRevoke={onRevoke}
         onRotate={onRotate}
         backendBaseUrl={backendBaseUrl}

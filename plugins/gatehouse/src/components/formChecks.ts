@@ -7,7 +7,8 @@
  */
 
 /** The form's fields, as errors are keyed. */
-export type Field = 'subject' | 'description' | 'lifetime' | 'restrictions';
+export type Field =
+  'subject' | 'owner' | 'description' | 'lifetime' | 'restrictions';
 
 export type FieldErrors = Partial<Record<Field, string>>;
 
@@ -65,6 +66,7 @@ export function restrictionsProblem(
 
 const FIELDS: Record<string, Field> = {
   subject: 'subject',
+  owner: 'owner',
   description: 'description',
   expiresAt: 'lifetime',
   expiresIn: 'lifetime',

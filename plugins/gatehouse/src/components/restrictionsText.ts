@@ -86,3 +86,16 @@ export function lastUsedText(credential: Credential): string {
   if (!lastUsedAt) return 'never';
   return `${fullTime(lastUsedAt)}${lastUsedBy ? ` (${lastUsedBy})` : ''}`;
 }
+
+/**
+ * An owner's entity ref as people say it: the name of a group in the default
+ * namespace ("payments"), otherwise the ref without what goes without saying
+ * ("user:jane", "group:finance/payments").
+ */
+export function ownerText(ref: string): string {
+  const match = /^(group|user):([^/]+)\/(.+)$/.exec(ref);
+  if (!match) return ref;
+  const [, kind, namespace, name] = match;
+  if (namespace === 'default') return kind === 'group' ? name : `user:${name}`;
+  return `${kind}:${namespace}/${name}`;
+}

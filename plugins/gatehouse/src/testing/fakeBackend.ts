@@ -53,6 +53,8 @@ export const CREDENTIALS: Credential[] = [
     status: 'expiring',
     accessRestrictions: null,
     usage: { uses24h: 0, uses30d: 0 },
+    owner: 'group:default/docs-team',
+    actions: ['rotate', 'revoke', 'update'],
   },
   {
     id: 'static:5e8812aa',

@@ -1,8 +1,6 @@
 import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { SWRConfig } from 'swr';
 import { ServiceAccessContent } from '../components/ServiceAccessContent';
 import type { fakeBackend } from './fakeBackend';
 
@@ -13,32 +11,62 @@ export const EVERY_PERMISSION = [
   'gatehouse.token.read',
   'gatehouse.token.create',
   'gatehouse.token.revoke',
+  'gatehouse.token.update',
 ];
+
+/**
+ * `backend` as a backend whose permission policy allows `allowed` on every
+ * credential: GET /access says so (not recorded among the requests), and
+ * each managed token's actions in the inventory are the allowed ones.
+ */
+export function withPermissions(
+  backend: ReturnType<typeof fakeBackend>,
+  allowed: string[],
+): typeof backend.fetch {
+  const scope = (name: string) => (allowed.includes(name) ? 'all' : 'none');
+  const may = (name: string) => allowed.includes(`gatehouse.token.${name}`);
+  const actionAllowed: Record<string, boolean> = {
+    rotate: may('create') && may('revoke'),
+    revoke: may('revoke'),
+    update: may('update'),
+  };
+  return jest.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
+    const url = new URL(String(input));
+    if (url.pathname.endsWith('/access')) {
+      return Response.json({
+        read: scope('gatehouse.token.read'),
+        create: scope('gatehouse.token.create'),
+        revoke: scope('gatehouse.token.revoke'),
+        update: scope('gatehouse.token.update'),
+      });
+    }
+    const response = await backend.fetch(input, init);
+    if (!url.pathname.endsWith('/inventory') || !response.ok) return response;
+    const inventory = await response.json();
+    return Response.json({
+      ...inventory,
+      items: inventory.items.map((item: { actions?: string[] }) =>
+        item.actions
+          ? { ...item, actions: item.actions.filter(a => actionAllowed[a]) }
+          : item,
+      ),
+    });
+  });
+}
 
 /** The page's content in the new system's test app, against a fake backend. */
 export async function renderPage(
   backend: ReturnType<typeof fakeBackend>,
   allowed: string[] = EVERY_PERMISSION,
 ) {
-  // usePermission keeps decisions in SWR's cache, which would carry one
-  // test's permissions into the next: a fresh cache per render.
-  await renderInTestApp(
-    <SWRConfig value={{ provider: () => new Map() }}>
-      <ServiceAccessContent />
-    </SWRConfig>,
-    {
-      apis: [
-        mockApis.fetch({ baseImplementation: backend.fetch as any }),
-        mockApis.discovery(),
-        mockApis.permission({
-          authorize: request =>
-            allowed.includes(request.permission.name)
-              ? AuthorizeResult.ALLOW
-              : AuthorizeResult.DENY,
-        }),
-      ],
-    },
-  );
+  await renderInTestApp(<ServiceAccessContent />, {
+    apis: [
+      mockApis.fetch({
+        baseImplementation: withPermissions(backend, allowed) as any,
+      }),
+      mockApis.discovery(),
+    ],
+  });
 }
 
 /** A credential's details, from its subject in the table. */
