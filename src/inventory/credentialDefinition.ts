@@ -32,6 +32,8 @@ export interface CredentialDefinition {
   notBefore?: number;
   expiresAt?: number;
   revokedAt?: number;
+  /** A managed token replaced by a rotation: its successor's inventory id. */
+  replacedBy?: string;
   /** Absent: the credential may call every plugin. */
   accessRestrictions?: AccessRestriction[];
   /** For JWT entries: who issues the tokens and which are taken. */

@@ -107,6 +107,9 @@ export function managedCredentials(store: ManagedTokenStore): CredentialLister {
         createdAt: record.createdAt,
         expiresAt: record.expiresAt,
         revokedAt: record.revokedAt,
+        ...(record.rotatedTo
+          ? { replacedBy: `gatehouse-managed:${record.rotatedTo}` }
+          : {}),
         accessRestrictions: record.accessRestrictions,
         usageRecorded: true,
       })),

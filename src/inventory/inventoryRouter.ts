@@ -28,14 +28,9 @@ import {
   parseInventoryQuery,
 } from './inventoryQuery';
 import { rowJson, rowsCsv } from './inventoryOutput';
-import {
-  InventoryRow,
-  InventoryUsage,
-  inventoryRows,
-  inventoryUsage,
-} from './inventoryRows';
+import type { InventoryRow } from './inventoryRows';
+import { readInventoryRows } from './readInventoryRows';
 import type { UsageStore } from './UsageStore';
-import type { CredentialDefinition } from './credentialDefinition';
 
 /** What a caller may do to a row, as the page shows it. */
 type RowAction = 'rotate' | 'revoke' | 'update';
@@ -98,35 +93,21 @@ export function createInventoryRouter(options: {
     const query = parseInventoryQuery(req.query);
     await resolveMine(query, credentials);
     const at = now();
-    let definitions: CredentialDefinition[];
-    let usage: InventoryUsage;
+    let all: InventoryRow[];
     try {
-      definitions = (await Promise.all(inventory.listers().map(l => l.list())))
-        .flat()
-        .filter(c => read.allows(credentialResource(c)));
-      usage = await inventoryUsage({
-        store: usageStore,
-        credentials: definitions,
-        pending: inventory.ledger.peek(),
+      all = await readInventoryRows({
+        inventory,
+        usageStore,
         now: at,
-        subjectsPerEntry: inventory.settings.subjectsPerEntry,
+        expiringWithinMs: query.expiringWithinMs,
+        include: c => read.allows(credentialResource(c)),
       });
     } catch {
       throw new ServiceUnavailableError(
         'The inventory cannot be read: the gatehouse database cannot be reached. Try again later.',
       );
     }
-    const rows = filterRows(
-      inventoryRows({
-        credentials: definitions,
-        ...usage,
-        now: at,
-        expiringWithinMs: query.expiringWithinMs,
-        subjectsPerEntry: inventory.settings.subjectsPerEntry,
-      }),
-      query,
-      at,
-    );
+    const rows = filterRows(all, query, at);
     if (query.format === 'csv') {
       res
         .type('text/csv; charset=utf-8')

@@ -29,6 +29,8 @@ import { checkRestrictionsHonoured } from './restrictionsSelfCheck';
 import { createRegisteredPermissions } from './registeredPermissions';
 import { createTokenOptions } from './tokenOptions';
 import { pluginRequestServiceRef } from '../pluginRequest/pluginRequestServiceRef';
+import { notificationService } from '@backstage/plugin-notifications-node';
+import { scheduleOwnerNotices } from '../notices/scheduleOwnerNotices';
 
 /**
  * The `gatehouse` plugin, at `/api/gatehouse`: the inventory of every
@@ -53,6 +55,10 @@ export const gatehousePlugin = createBackendPlugin({
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
         userInfo: coreServices.userInfo,
+        scheduler: coreServices.scheduler,
+        rootConfig: coreServices.rootConfig,
+        rootLogger: coreServices.rootLogger,
+        notifications: notificationService,
         auditor: coreServices.auditor,
         managed: managedTokensServiceRef,
         inventory: credentialInventoryServiceRef,
@@ -93,6 +99,7 @@ export const gatehousePlugin = createBackendPlugin({
           flusher.start(inventory.settings.flushIntervalMs);
         }
         deps.lifecycle.addShutdownHook(() => flusher.close());
+        await scheduleOwnerNotices({ ...deps, db, usageStore });
         deps.httpRouter.use(
           createInventoryRouter({
             inventory,

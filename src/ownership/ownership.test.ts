@@ -1,13 +1,12 @@
-import catalogPlugin from '@backstage/plugin-catalog-backend';
 import permissionPlugin from '@backstage/plugin-permission-backend';
-import { mkdtempSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import request from 'supertest';
 import { ownerPolicyModule } from '../../docs/examples/owner-policy';
-import { headerSignInModule, signInAs } from '../testing/headerSignIn';
-import { eventually } from '../testing/requests';
+import {
+  signInEveryone,
+  teamsBackend,
+  TeamUser,
+} from '../testing/teamsBackend';
 import {
   runBuiltGatehouseInProcess,
   withGatehouseToken,
@@ -16,7 +15,6 @@ import {
   GatehouseTestBackend,
   startGatehouseTestBackend,
 } from '../testing/startGatehouseTestBackend';
-import { authBackendForTests } from '../testing/userTokens';
 
 /**
  * Teams manage their own credentials: a real catalog says who belongs to
@@ -29,77 +27,20 @@ import { authBackendForTests } from '../testing/userTokens';
 const ADMIN = 'gth_ownership-admin-0123456789abcdefghijk';
 const TEAM_A_CI = 'gth_ownership-team-a-ci-0123456789abcdef';
 
-const ORG = `
-apiVersion: backstage.io/v1alpha1
-kind: Group
-metadata: { name: team-a }
-spec: { type: team, children: [] }
----
-apiVersion: backstage.io/v1alpha1
-kind: Group
-metadata: { name: team-b }
-spec: { type: team, children: [] }
----
-apiVersion: backstage.io/v1alpha1
-kind: Group
-metadata: { name: platform-team }
-spec: { type: team, children: [] }
----
-apiVersion: backstage.io/v1alpha1
-kind: User
-metadata: { name: alice }
-spec: { memberOf: [team-a] }
----
-apiVersion: backstage.io/v1alpha1
-kind: User
-metadata: { name: bob }
-spec: { memberOf: [team-b] }
----
-apiVersion: backstage.io/v1alpha1
-kind: User
-metadata: { name: carol }
-spec: { memberOf: [platform-team] }
-`;
-
 describe('credentials owned by teams, under a conditional policy', () => {
   let backend: GatehouseTestBackend;
   let baseUrl: string;
-  const tokens: Record<'alice' | 'bob' | 'carol', string> = {
-    alice: '',
-    bob: '',
-    carol: '',
-  };
+  let tokens: Record<TeamUser, string>;
 
   beforeAll(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-owners-'));
-    writeFileSync(join(dir, 'org.yaml'), ORG);
-    const auth = authBackendForTests();
-    const authConfig = auth.config.auth as { providers: object };
+    const teams = teamsBackend();
     backend = await startGatehouseTestBackend({
       features: [
-        ...auth.features,
-        headerSignInModule,
-        catalogPlugin,
+        ...teams.features,
         permissionPlugin,
         ownerPolicyModule({ admins: ['group:default/platform-team'] }),
       ] as never,
-      extraConfig: {
-        ...auth.config,
-        auth: {
-          ...authConfig,
-          providers: { ...authConfig.providers, 'test-header': {} },
-        },
-        permission: { enabled: true },
-        catalog: {
-          locations: [
-            {
-              type: 'file',
-              target: join(dir, 'org.yaml'),
-              rules: [{ allow: ['User', 'Group'] }],
-            },
-          ],
-        },
-      },
+      extraConfig: { ...teams.config, permission: { enabled: true } },
       externalAccess: [
         {
           type: 'gatehouse-static',
@@ -118,22 +59,12 @@ describe('credentials owned by teams, under a conditional policy', () => {
       ],
     });
     baseUrl = `http://127.0.0.1:${(backend.server.address() as AddressInfo).port}`;
-    // Once the catalog has read the org, each user signs in with its groups.
-    await eventually(async () => {
-      for (const user of ['alice', 'bob', 'carol'] as const) {
-        const token = await signInAs(backend.server, user);
-        expect({ user, signedIn: Boolean(token) }).toEqual({
-          user,
-          signedIn: true,
-        });
-        tokens[user] = token!;
-      }
-    }, 20_000);
+    tokens = await signInEveryone(backend.server);
   }, 60_000);
   afterAll(() => backend?.stop());
 
   const as = (
-    user: keyof typeof tokens,
+    user: TeamUser,
     method: 'get' | 'post' | 'patch' | 'delete',
     path: string,
   ) =>
@@ -141,7 +72,7 @@ describe('credentials owned by teams, under a conditional policy', () => {
       [method](`/api/gatehouse${path}`)
       .set('Authorization', `Bearer ${tokens[user]}`);
 
-  const create = async (user: keyof typeof tokens, body: object) => {
+  const create = async (user: TeamUser, body: object) => {
     const response = await as(user, 'post', '/tokens').send({
       description: 'a team token',
       accessRestrictions: [
@@ -155,7 +86,7 @@ describe('credentials owned by teams, under a conditional policy', () => {
     return response.body as { id: string; token: string; owner: string };
   };
 
-  const subjectsIn = async (user: keyof typeof tokens, query = '') => {
+  const subjectsIn = async (user: TeamUser, query = '') => {
     const response = await as(user, 'get', `/inventory${query}`);
     expect(response.status).toBe(200);
     return (response.body.items as { subject: string }[])

@@ -16,6 +16,8 @@ export interface GatehouseTestBackend {
   logs: CapturedLogs;
   /** Replaces the whole root config, as a config file reload would. */
   updateConfig(data: JsonObject): void;
+  /** Replaces `backend.auth.externalAccess`, keeping the rest of the config. */
+  updateExternalAccess(externalAccess: unknown[]): void;
   stop(): Promise<void>;
 }
 
@@ -73,6 +75,8 @@ export async function startGatehouseTestBackend(options: {
     server: backend.server,
     logs,
     updateConfig: data => rootConfig.update({ data }),
+    updateExternalAccess: externalAccess =>
+      rootConfig.update({ data: configFor(externalAccess) }),
     stop: () => backend.stop(),
   };
 }
