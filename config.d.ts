@@ -203,5 +203,45 @@ export interface Config {
        */
       subjectsPerEntry?: number;
     };
+    /**
+     * Notices to credentials' owners through Backstage's notifications
+     * (the notifications backend must be installed): sent by one replica at
+     * a time, each once. See docs/notifications.md.
+     */
+    notifications?: {
+      /**
+       * False: send no notices.
+       * @default true
+       */
+      enabled?: boolean;
+      /**
+       * How often one replica looks for notices due. At least 1 second.
+       * @default 1h
+       */
+      interval?: string | number | { [unit: string]: number };
+      /** Before a credential expires. */
+      expiring?: {
+        /** @default true */
+        enabled?: boolean;
+        /**
+         * Windows before the expiry: one notice as each is entered (only
+         * windows shorter than the credential's lifetime).
+         * @default [14d, 3d]
+         */
+        within?: Array<string | number | { [unit: string]: number }>;
+      };
+      /** When a credential has expired (within the longest window). */
+      expired?: {
+        /** @default true */
+        enabled?: boolean;
+      };
+      /** When a credential has not been used for a while. */
+      unused?: {
+        /** @default true */
+        enabled?: boolean;
+        /** @default 30d */
+        for?: string | number | { [unit: string]: number };
+      };
+    };
   };
 }
