@@ -369,7 +369,7 @@ describe('the Service access page in a browser', () => {
       'e2e-catalog-reader',
       fingerprint,
       'reads the catalog in the browser test',
-      'by user:development/guest',
+      'by user:default/dev-user',
     ]) {
       assert.ok(summary.includes(part), `${part} in ${summary}`);
     }

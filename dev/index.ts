@@ -98,6 +98,8 @@ backend.add(
 backend.add(createDemoPlugin('demo'));
 backend.add(createDemoPlugin('other'));
 backend.add(reportsPlugin);
+// Owners' notices (gatehouse.notifications) go through it.
+backend.add(import('@backstage/plugin-notifications-backend'));
 // Sign-in for the dev app: guests.
 backend.add(import('@backstage/plugin-auth-backend'));
 backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));

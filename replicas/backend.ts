@@ -54,6 +54,10 @@ backend.add(import('../src'));
 backend.add(createDemoPlugin('demo'));
 backend.add(createDemoPlugin('other'));
 backend.add(minterPlugin);
+// Owners' notices, and a user (the guest) to read them as.
+backend.add(import('@backstage/plugin-notifications-backend'));
+backend.add(import('@backstage/plugin-auth-backend'));
+backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
 
 // The test keeps a pipe to our stdin: when the test process dies, even by
 // SIGKILL, the pipe closes and this replica shuts down instead of lingering.

@@ -124,6 +124,42 @@ async function within(
   return Date.now() - t0;
 }
 
+/** The guest's Backstage token, signed in on `replica` as the frontend does. */
+async function guestToken(replica: Replica): Promise<string> {
+  const response = await fetch(`${replica.baseUrl}/api/auth/guest/refresh`, {
+    headers: { 'x-requested-with': 'XMLHttpRequest' },
+  });
+  const body = (await response.json()) as {
+    backstageIdentity?: { token?: string };
+  };
+  const token = body.backstageIdentity?.token;
+  if (!token) fail(`guest sign-in: ${response.status}`);
+  return token!;
+}
+
+/** The titles of the guest's notifications, through the notifications API. */
+async function ownerNotices(replica: Replica, token: string) {
+  const response = await fetch(
+    `${replica.baseUrl}/api/notifications/notifications`,
+    { headers: { authorization: `Bearer ${token}` } },
+  );
+  if (response.status !== 200) {
+    fail(`notifications on ${replica.name}: ${response.status}`);
+  }
+  const body = (await response.json()) as {
+    notifications: { payload: { title: string } }[];
+  };
+  return body.notifications.map(n => n.payload.title);
+}
+
+async function expectOneNotice(replica: Replica, token: string) {
+  const titles = await ownerNotices(replica, token);
+  const expected = 'Credential replicas-expiring expires within 3 days';
+  if (titles.length !== 1 || titles[0] !== expected) {
+    fail(`expected one notice '${expected}', got ${JSON.stringify(titles)}`);
+  }
+}
+
 /** A plugin token from replica's `minter` plugin for the target plugin. */
 async function mint(replica: Replica, adminToken: string, target: string) {
   const response = await fetch(
@@ -148,15 +184,35 @@ async function minterKids(replica: Replica): Promise<string[]> {
   return keys.map(k => k.kid);
 }
 
+/** The owner of the token that expires in two days: the replicas' guest. */
+const NOTICE_OWNER = 'user:default/replica-owner';
+
 function replicaConfig(options: {
   port: number;
   adminToken: string;
   tokensFile: string;
   issuer: string;
+  /** A token owned by NOTICE_OWNER, expiring at expiresAt. */
+  expiringToken: string;
+  expiresAt: string;
 }) {
   return {
-    // Usage counts written each second, so that the test sees B's in A's inventory.
-    gatehouse: { usage: { flushInterval: `${USAGE_FLUSH_S}s` } },
+    // Usage counts written each second, so that the test sees B's in A's
+    // inventory; owners' notices looked for each second, by one replica.
+    gatehouse: {
+      usage: { flushInterval: `${USAGE_FLUSH_S}s` },
+      notifications: { interval: '1s', unused: { enabled: false } },
+    },
+    // The guest, who owns the token that expires in two days.
+    app: { baseUrl: 'http://localhost:3000' },
+    auth: {
+      providers: {
+        guest: {
+          dangerouslyAllowOutsideDevelopment: true,
+          userEntityRef: NOTICE_OWNER,
+        },
+      },
+    },
     backend: {
       // Per replica: plugin-to-plugin discovery stays on the same replica.
       baseUrl: `http://127.0.0.1:${options.port}`,
@@ -184,6 +240,16 @@ function replicaConfig(options: {
             options: {
               subject: 'replicas-file',
               tokensFile: options.tokensFile,
+            },
+          },
+          {
+            type: 'gatehouse-static',
+            options: {
+              subject: 'replicas-expiring',
+              owner: NOTICE_OWNER,
+              tokens: [
+                { token: options.expiringToken, expiresAt: options.expiresAt },
+              ],
             },
           },
           {
@@ -586,6 +652,11 @@ async function main() {
     const adminToken = createStaticToken();
     const fileToken1 = createStaticToken();
     const fileToken2 = createStaticToken();
+    // Owned by the guest, expiring in two days: one notice is due.
+    const expiring = {
+      expiringToken: createStaticToken(),
+      expiresAt: new Date(Date.now() + 2 * 86_400_000).toISOString(),
+    };
     // One file for both, as every pod mounts the same Secret; each replica
     // watches it on its own.
     const tokensFile = join(workDir, 'tokens.yaml');
@@ -604,7 +675,13 @@ async function main() {
       writeFileSync(
         configFile,
         stringify(
-          replicaConfig({ port, adminToken, tokensFile, issuer: idp!.issuer }),
+          replicaConfig({
+            port,
+            adminToken,
+            tokensFile,
+            issuer: idp!.issuer,
+            ...expiring,
+          }),
         ),
         { mode: 0o600 },
       );
@@ -730,6 +807,20 @@ async function main() {
       }
     });
 
+    const guest = await guestToken(a);
+    await check(
+      'the owner of a token expiring in 2 days is told once, with both replicas looking every second',
+      async () => {
+        const t1 = Date.now();
+        while ((await ownerNotices(b, guest)).length === 0) {
+          if (Date.now() - t1 > 20_000) fail('no notice after 20 s');
+          await sleep(250);
+        }
+        await sleep(3000);
+        await expectOneNotice(a, guest);
+      },
+    );
+
     // 4. Managed tokens across replicas, and through a database outage.
     await checkManagedTokens(a, b, adminToken);
     await checkUsageAcrossReplicas(a, b, adminToken);
@@ -744,6 +835,7 @@ async function main() {
           port: portC,
           adminToken,
           tokensFile,
+          ...expiring,
           issuer: idp.issuer,
         }),
       ),
@@ -757,6 +849,13 @@ async function main() {
       env: { REPLICA_CLOCK_SKEW_MS: String(SKEW_MS) },
     });
     replicas.push(c);
+    await check(
+      'no second notice from a restart: replica C, new on the same database, looks too',
+      async () => {
+        await sleep(3000);
+        await expectOneNotice(c, guest);
+      },
+    );
     await checkManagedAcrossClocksAndRaces(a, b, c, adminToken);
     await check('replica C stops cleanly', async () => {
       const { code, signal } = await c.stop();

@@ -92,8 +92,6 @@ export class OwnerNotifier {
             link: credentialLink(notice.credentialId),
             severity: notice.severity,
             topic: 'gatehouse-credentials',
-            // Backstage's own de-duplication of a notice re-sent.
-            scope: `gatehouse:${notice.credentialId}:${notice.kind}`,
           },
         });
         await event.success();

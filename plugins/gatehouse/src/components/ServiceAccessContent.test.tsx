@@ -7,7 +7,12 @@ import {
   fakeBackend,
   inventoryOf,
 } from '../testing/fakeBackend';
-import { openDetails, renderPage, SLOW } from '../testing/renderPage';
+import {
+  afterTransitions,
+  openDetails,
+  renderPage,
+  SLOW,
+} from '../testing/renderPage';
 
 /** The table's row of a subject: the row around its button. */
 const rowOf = async (subject: string) =>
@@ -87,6 +92,29 @@ describe('the Service access page', () => {
       within(dialog).getByRole('table', { name: 'Details of deploy-bot' }),
     ).toBeInTheDocument();
     expect(within(dialog).getByText('c41d0b9e')).toBeInTheDocument();
+  });
+
+  it('opens the credential a notice links to (?credential=), and shows its owner', async () => {
+    await renderPage(
+      fakeBackend(),
+      undefined,
+      `/?credential=${encodeURIComponent('gatehouse-managed:7b1c')}`,
+    );
+    const dialog = await screen.findByRole('dialog', undefined, SLOW);
+    expect(
+      within(dialog).getByRole('table', { name: 'Details of deploy-bot' }),
+    ).toBeInTheDocument();
+    expect(
+      within(dialog).getByText('group:default/docs-team'),
+    ).toBeInTheDocument();
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Close' }),
+    );
+    await afterTransitions();
+    // Closed: the table is the page's again.
+    expect(screen.queryByRole('dialog')).toBeNull();
+    const row = await rowOf('ci-pipeline');
+    expect(within(row).getByText('no owner')).toBeInTheDocument();
   });
 
   it('says when the backend sent only the first of more credentials', async () => {

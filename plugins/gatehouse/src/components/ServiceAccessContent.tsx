@@ -6,7 +6,8 @@ import {
   ResponseErrorPanel,
 } from '@backstage/core-components';
 import { Box, Button, Typography } from '@material-ui/core';
-import { useCallback, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
+import { useSearchParams } from 'react-router-dom';
 import useAsync from 'react-use/esm/useAsync';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import type { Credential, InventoryFilters } from '../api/types';
@@ -45,6 +46,27 @@ export function ServiceAccessContent() {
     async () => (read.allowed ? client.inventory(filters) : undefined),
     [client, filters, read.allowed],
   );
+  // ?credential=<id>: a notice's link opens that credential's details.
+  const [searchParams, setSearchParams] = useSearchParams();
+  const linked = searchParams.get('credential');
+  useEffect(() => {
+    const found = linked
+      ? inventory.value?.items.find(c => c.id === linked)
+      : undefined;
+    if (found) setSelected(found);
+  }, [linked, inventory.value]);
+  const closeDetails = () => {
+    setSelected(undefined);
+    if (linked) {
+      setSearchParams(
+        params => {
+          params.delete('credential');
+          return params;
+        },
+        { replace: true },
+      );
+    }
+  };
   const baseUrl = useAsync(() => client.baseUrl(), [client]);
   // Asked when the form opens; without it the form still works (free text,
   // the usual lifetimes) and the backend refuses what it does not allow.
@@ -176,7 +198,7 @@ export function ServiceAccessContent() {
       )}
       <CredentialDetails
         credential={selected}
-        onClose={() => setSelected(undefined)}
+        onClose={closeDetails}
         // What the policy allows the user on this token (its owner, say).
         canRevoke={!!selected?.actions?.includes('revoke')}
         canRotate={!!selected?.actions?.includes('rotate')}

@@ -58,8 +58,11 @@ export function withPermissions(
 export async function renderPage(
   backend: ReturnType<typeof fakeBackend>,
   allowed: string[] = EVERY_PERMISSION,
+  /** The page's URL, e.g. `/?credential=...` (a notice's link). */
+  url?: string,
 ) {
   await renderInTestApp(<ServiceAccessContent />, {
+    ...(url ? { initialRouteEntries: [url] } : {}),
     apis: [
       mockApis.fetch({
         baseImplementation: withPermissions(backend, allowed) as any,
