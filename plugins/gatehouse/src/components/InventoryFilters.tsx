@@ -112,6 +112,28 @@ export function InventoryFilterBar(props: {
         </FormControl>
       </Grid>
       <Grid item>
+        <FormControl>
+          <InputLabel
+            shrink
+            className={classes.label}
+            htmlFor="gatehouse-owner-filter"
+          >
+            Owner
+          </InputLabel>
+          <NativeSelect
+            id="gatehouse-owner-filter"
+            value={filters.owner ?? ''}
+            onChange={event =>
+              onChange({ ...filters, owner: event.target.value || undefined })
+            }
+          >
+            <option value="mine">my teams</option>
+            <option value="">anyone</option>
+            <option value="none">nobody</option>
+          </NativeSelect>
+        </FormControl>
+      </Grid>
+      <Grid item>
         <TextField
           InputLabelProps={{ className: classes.label }}
           id="gatehouse-subject-filter"

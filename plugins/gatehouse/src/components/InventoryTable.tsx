@@ -6,6 +6,7 @@ import {
   Theme,
   useMediaQuery,
 } from '@material-ui/core';
+import { RiErrorWarningLine } from '@remixicon/react';
 import type { ReactNode } from 'react';
 import type { Credential } from '../api/types';
 import {
@@ -51,6 +52,12 @@ const useStyles = makeStyles(theme => ({
   },
   nowrap: { whiteSpace: 'nowrap' },
   chip: { maxWidth: 'none' },
+  unrestricted: {
+    maxWidth: 'none',
+    backgroundColor: theme.palette.warning.light,
+    color: theme.palette.getContrastText(theme.palette.warning.light),
+    '& svg': { color: 'inherit' },
+  },
 }));
 
 type Classes = ReturnType<typeof useStyles>;
@@ -106,7 +113,19 @@ function Owner(props: { row: Credential; classes: Classes }) {
   return <span title={owner}>{ownerText(owner)}</span>;
 }
 
-function Restrictions(props: { row: Credential }) {
+function Restrictions(props: { row: Credential; classes: Classes }) {
+  if (!props.row.accessRestrictions) {
+    // May call every plugin: a finding of a review, not a description.
+    return (
+      <Chip
+        size="small"
+        className={props.classes.unrestricted}
+        icon={<RiErrorWarningLine size={16} aria-hidden />}
+        label="every plugin"
+        title="Unrestricted: this credential may call every plugin of this Backstage"
+      />
+    );
+  }
   return (
     <>
       {restrictionLines(props.row.accessRestrictions).map((line, i) => (
@@ -163,7 +182,7 @@ function wideColumns(
     {
       title: 'Restricted to',
       width: 'auto',
-      render: row => <Restrictions row={row} />,
+      render: row => <Restrictions row={row} classes={classes} />,
     },
     {
       title: 'Status',
@@ -213,7 +232,7 @@ function narrowColumns(
           )}
           <div className={classes.subtle}>{sourceText(row.source)}</div>
           <div className={classes.subtle}>
-            <Restrictions row={row} />
+            <Restrictions row={row} classes={classes} />
           </div>
         </>
       ),

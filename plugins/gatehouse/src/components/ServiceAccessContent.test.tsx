@@ -117,6 +117,30 @@ describe('the Service access page', () => {
     expect(within(row).getByText('no owner')).toBeInTheDocument();
   });
 
+  it("starts with the user's teams' credentials where the policy shows only some; with every one for administrators", async () => {
+    const backend = fakeBackend();
+    await renderPage(backend, [
+      'gatehouse.token.read:some',
+      'gatehouse.token.create:some',
+    ]);
+    await rowOf('ci-pipeline');
+    expect(backend.requests[0].url.search).toBe('?owner=mine');
+    expect(screen.getByLabelText('Owner')).toHaveValue('mine');
+    await userEvent.selectOptions(screen.getByLabelText('Owner'), '');
+    await waitFor(() => expect(backend.requests.at(-1)!.url.search).toBe(''));
+  });
+
+  it('marks a credential that may call every plugin as a warning', async () => {
+    await renderPage(fakeBackend());
+    const chip = within(await rowOf('deploy-bot'))
+      .getByText('every plugin')
+      .closest('[title]')!;
+    expect(chip).toHaveAttribute(
+      'title',
+      'Unrestricted: this credential may call every plugin of this Backstage',
+    );
+  });
+
   it('says when the backend sent only the first of more credentials', async () => {
     await renderPage(
       fakeBackend(() => [200, inventoryOf(CREDENTIALS, 12_345)]),

@@ -17,6 +17,9 @@ import { InventoryFilterBar } from './InventoryFilters';
 import { InventoryTable } from './InventoryTable';
 import { useGatehouseClient } from './useGatehouseClient';
 
+const MY_TEAMS: InventoryFilters = { owner: 'mine' };
+const EVERYTHING: InventoryFilters = {};
+
 /** The token's id in /api/gatehouse/tokens: the inventory's id without its source. */
 const managedTokenId = (credential: Credential) =>
   credential.id.replace(/^gatehouse-managed:/, '');
@@ -36,7 +39,11 @@ export function ServiceAccessContent() {
     allowed: !!access.value && access.value.read !== 'none',
   };
   const create = { allowed: !!access.value && access.value.create !== 'none' };
-  const [filters, setFilters] = useState<InventoryFilters>({});
+  const [chosenFilters, setFilters] = useState<InventoryFilters>();
+  // Those who may see only some credentials (their teams', say) start with
+  // their teams'; administrators with everything.
+  const filters =
+    chosenFilters ?? (access.value?.read === 'some' ? MY_TEAMS : EVERYTHING);
   // Bumped to clear the filter bar's own state (its subject as typed).
   const [filterBar, setFilterBar] = useState(0);
   const [selected, setSelected] = useState<Credential>();

@@ -23,8 +23,14 @@ export function withPermissions(
   backend: ReturnType<typeof fakeBackend>,
   allowed: string[],
 ): typeof backend.fetch {
-  const scope = (name: string) => (allowed.includes(name) ? 'all' : 'none');
-  const may = (name: string) => allowed.includes(`gatehouse.token.${name}`);
+  // `gatehouse.token.read:some`: allowed under conditions (some owners').
+  const scope = (name: string) =>
+    allowed.includes(name)
+      ? 'all'
+      : allowed.includes(`${name}:some`)
+        ? 'some'
+        : 'none';
+  const may = (name: string) => scope(`gatehouse.token.${name}`) !== 'none';
   const actionAllowed: Record<string, boolean> = {
     rotate: may('create') && may('revoke'),
     revoke: may('revoke'),
