@@ -213,7 +213,15 @@ describe('the Service access page in a browser', () => {
     // The subject opens the details: no Details column, no button per row.
     assert.deepEqual(
       await inventoryTable().getByRole('columnheader').allInnerTexts(),
-      ['SUBJECT', 'SOURCE', 'RESTRICTED TO', 'STATUS', 'EXPIRES', 'LAST USED'],
+      [
+        'SUBJECT',
+        'OWNER',
+        'SOURCE',
+        'RESTRICTED TO',
+        'STATUS',
+        'EXPIRES',
+        'LAST USED',
+      ],
     );
     assert.equal(
       await page.getByRole('button', { name: /^Details/ }).count(),

@@ -230,7 +230,17 @@ function narrowColumns(
           {row.description && (
             <div className={classes.subtle}>{row.description}</div>
           )}
-          <div className={classes.subtle}>{sourceText(row.source)}</div>
+          <div className={classes.subtle}>
+            {sourceText(row.source)}
+            {row.owner ? (
+              <>
+                {' of '}
+                <Owner row={row} classes={classes} />
+              </>
+            ) : (
+              ', no owner'
+            )}
+          </div>
           <div className={classes.subtle}>
             <Restrictions row={row} classes={classes} />
           </div>
