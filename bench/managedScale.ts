@@ -15,16 +15,35 @@ import {
 } from '../src/managed/ManagedTokenStore';
 import { ManagedTokenTable } from '../src/managed/ManagedTokenTable';
 import { log } from './log';
+import { managedCredentials } from '../src/inventory/gatehouseCredentials';
+import {
+  DEFAULT_EXPIRING_WITHIN_MS,
+  filterRows,
+  parseInventoryQuery,
+} from '../src/inventory/inventoryQuery';
+import { rowJson } from '../src/inventory/inventoryOutput';
+import { readInventoryRows } from '../src/inventory/readInventoryRows';
+import { UsageLedger } from '../src/inventory/UsageLedger';
+import { UsageStore } from '../src/inventory/UsageStore';
 import { median } from './stats';
 
 export interface ManagedScaleResult {
   tokens: number;
+  teams: number;
+  /** An inventory request's work (every source read, usage, rows, filter, a page of 50 as JSON): medians, ms. */
+  inventoryAllMs: number;
+  inventoryTeamMs: number;
+  /** The same with the API's default page, the first 10,000 rows as JSON. */
+  inventoryDefaultPageMs: number;
   loadMs: number;
   heapMb: number;
   idleSyncMs: number;
   busySyncMs: number;
   changedPerBusySync: number;
 }
+
+/** Owners of the tokens: this many teams, in turn. */
+const TEAMS = 200;
 
 async function timed(run: () => Promise<unknown>, times: number) {
   const ms: number[] = [];
@@ -60,6 +79,7 @@ export async function runManagedScale(
         subject: `caller-${i}`,
         description: `a token of the scale benchmark, number ${i}`,
         createdBy: 'user:default/bench',
+        owner: `group:default/team-${i % TEAMS}`,
         createdAt: now - 60 * 60_000, // an hour ago: outside the sync's look-back
         expiresAt: now + 30 * 86_400_000,
         accessRestrictions:
@@ -84,6 +104,49 @@ export async function runManagedScale(
     if (table.size !== tokens) throw new Error(`loaded ${table.size}`);
 
     const idleSyncMs = await timed(() => table.sync(), 20);
+
+    // The inventory API at this scale, as the router does it (less HTTP and
+    // the permission decision): everything, one team's, the default page.
+    const inventory = {
+      settings: {
+        enabled: true,
+        flushIntervalMs: 60_000,
+        subjectsPerEntry: 100,
+      },
+      ledger: new UsageLedger(),
+      addLister: () => {},
+      listers: () => [managedCredentials(store)],
+    };
+    const usageStore = await UsageStore.create(db);
+    const inventoryRequest = async (
+      owner: string | undefined,
+      page: number,
+    ) => {
+      const at = Date.now();
+      const rows = await readInventoryRows({
+        inventory,
+        usageStore,
+        now: at,
+        expiringWithinMs: DEFAULT_EXPIRING_WITHIN_MS,
+        include: c => owner === undefined || c.owner === owner,
+      });
+      const query = parseInventoryQuery({});
+      return JSON.stringify(
+        filterRows(rows, query, at).slice(0, page).map(rowJson),
+      ).length;
+    };
+    const inventoryAllMs = await timed(
+      () => inventoryRequest(undefined, 50),
+      5,
+    );
+    const inventoryTeamMs = await timed(
+      () => inventoryRequest('group:default/team-7', 50),
+      5,
+    );
+    const inventoryDefaultPageMs = await timed(
+      () => inventoryRequest(undefined, 10_000),
+      5,
+    );
     // 100 tokens written in the last minute: what each sync reads again
     // while they are inside its look-back.
     const changed = records
@@ -98,6 +161,10 @@ export async function runManagedScale(
     const busySyncMs = await timed(() => table.sync(), 20);
     return {
       tokens,
+      teams: TEAMS,
+      inventoryAllMs,
+      inventoryTeamMs,
+      inventoryDefaultPageMs,
       loadMs,
       heapMb,
       idleSyncMs,
@@ -117,5 +184,8 @@ export function managedScaleTable(r: ManagedScaleResult): string {
     `| heap of the in-memory table | ${r.heapMb.toFixed(1)} MB | ≤ 60 MB |`,
     `| one sync, nothing changed (database time per interval) | ${r.idleSyncMs.toFixed(2)} ms | |`,
     `| one sync, ${r.changedPerBusySync} tokens changed within the look-back | ${r.busySyncMs.toFixed(2)} ms | |`,
+    `| inventory request: every credential, a page of 50 (median of 5) | ${r.inventoryAllMs.toFixed(0)} ms | ≤ 1,000 ms |`,
+    `| inventory request: one team's ${(r.tokens / r.teams).toLocaleString('en')} of ${r.teams} teams, a page of 50 | ${r.inventoryTeamMs.toFixed(0)} ms | ≤ 1,000 ms |`,
+    `| inventory request: every credential, the default page (10,000 rows as JSON) | ${r.inventoryDefaultPageMs.toFixed(0)} ms | |`,
   ].join('\n');
 }
