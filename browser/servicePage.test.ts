@@ -396,6 +396,9 @@ describe('the Service access page in a browser', () => {
     await shot('revoked');
     await dialog.getByRole('button', { name: 'Close' }).click();
     await dialog.waitFor({ state: 'detached' });
+    // Revoked and expired credentials are shown on request.
+    await rowOf('e2e-catalog-reader').waitFor({ state: 'detached' });
+    await page.getByLabel('Show revoked and expired').check();
     await rowOf('e2e-catalog-reader').getByText('revoked').waitFor();
     assert.equal(await call('GET', '/api/catalog/entities'), 401);
   });

@@ -53,7 +53,9 @@ describe('GatehousePage in a legacy app', () => {
       await screen.findByText('ci-pipeline', undefined, { timeout: 10_000 })
     ).closest('tr')!;
     expect(within(row).getByText('active')).toBeInTheDocument();
-    expect(backend.requests[0].url.href).toBe(`${BASE}/inventory`);
+    expect(backend.requests[0].url.href).toBe(
+      `${BASE}/inventory?status=active%2Cexpiring%2Cnot-yet-valid`,
+    );
     // What the user may do comes from the backend, through the legacy app's fetch API.
     expect(
       await screen.findByRole('button', { name: 'New token' }),

@@ -43,6 +43,7 @@ export class GatehouseClient {
     if (filters.source?.length) query.set('source', filters.source.join(','));
     if (filters.subject) query.set('subject', filters.subject);
     if (filters.owner) query.set('owner', filters.owner);
+    if (filters.status?.length) query.set('status', filters.status.join(','));
     const suffix = query.size ? `?${query}` : '';
     return this.#call('GET', `/inventory${suffix}`);
   }

@@ -76,6 +76,8 @@ export interface InventoryFilters {
   subject?: string;
   /** Entity refs, `mine` or `none`, comma-separated. */
   owner?: string;
+  /** Only these statuses (the page leaves out revoked and expired ones unless asked). */
+  status?: CredentialStatus[];
 }
 
 export interface Inventory {

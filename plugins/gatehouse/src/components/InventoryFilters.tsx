@@ -13,6 +13,13 @@ import { useReadableLabel } from './readableLabel';
 import type { CredentialSource, InventoryFilters } from '../api/types';
 import { sourceText } from './restrictionsText';
 
+/** What can still be used: revoked and expired credentials are shown on request. */
+export const USABLE: InventoryFilters['status'] = [
+  'active',
+  'expiring',
+  'not-yet-valid',
+];
+
 const SOURCES: CredentialSource[] = [
   'gatehouse-managed',
   'gatehouse-static',
@@ -110,6 +117,22 @@ export function InventoryFilterBar(props: {
             ))}
           </NativeSelect>
         </FormControl>
+      </Grid>
+      <Grid item>
+        <FormControlLabel
+          control={
+            <Checkbox
+              checked={!filters.status}
+              onChange={() =>
+                onChange({
+                  ...filters,
+                  status: filters.status ? undefined : USABLE,
+                })
+              }
+            />
+          }
+          label="Show revoked and expired"
+        />
       </Grid>
       <Grid item>
         <FormControl>

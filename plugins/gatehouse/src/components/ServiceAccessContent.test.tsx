@@ -18,6 +18,9 @@ import {
 const rowOf = async (subject: string) =>
   (await screen.findByRole('button', { name: subject }, SLOW)).closest('tr')!;
 
+/** The page's own filter: credentials that can still be used. */
+const USABLE_QUERY = '?status=active%2Cexpiring%2Cnot-yet-valid';
+
 describe('the Service access page', () => {
   it('lists every credential with its source, restrictions, status and last use in words', async () => {
     const backend = fakeBackend();
@@ -39,7 +42,10 @@ describe('the Service access page', () => {
     ).toBeInTheDocument();
     expect(within(legacy).getByText('not recorded')).toBeInTheDocument();
     expect(screen.getByText('Credentials (3)')).toBeInTheDocument();
-    expect(backend.requests[0].url.href).toBe(`${BASE}/inventory`);
+    // What can still be used: revoked and expired ones on request.
+    expect(backend.requests[0].url.href).toBe(
+      `${BASE}/inventory${USABLE_QUERY}`,
+    );
   });
 
   it('says when, relative to the inventory, with the full time in a title; never and not yet valid in words', async () => {
@@ -124,9 +130,15 @@ describe('the Service access page', () => {
       'gatehouse.token.create:some',
     ]);
     await rowOf('ci-pipeline');
-    expect(backend.requests[0].url.search).toBe('?owner=mine');
+    expect(backend.requests[0].url.search).toBe(
+      `?owner=mine&${USABLE_QUERY.slice(1)}`,
+    );
     expect(screen.getByLabelText('Owner')).toHaveValue('mine');
     await userEvent.selectOptions(screen.getByLabelText('Owner'), '');
+    await waitFor(() =>
+      expect(backend.requests.at(-1)!.url.search).toBe(USABLE_QUERY),
+    );
+    await userEvent.click(screen.getByLabelText('Show revoked and expired'));
     await waitFor(() => expect(backend.requests.at(-1)!.url.search).toBe(''));
   });
 
@@ -167,7 +179,7 @@ describe('the Service access page', () => {
     );
     await waitFor(() =>
       expect(backend.requests.at(-1)!.url.search).toBe(
-        '?unusedFor=30d&expiringWithin=14d&unrestricted=true&source=gatehouse-managed',
+        `?unusedFor=30d&expiringWithin=14d&unrestricted=true&source=gatehouse-managed&${USABLE_QUERY.slice(1)}`,
       ),
     );
     // The subject is asked for once typing pauses, not for every key.
@@ -185,7 +197,7 @@ describe('the Service access page', () => {
   it('says when no credential matches the filters, and clears them', async () => {
     const backend = fakeBackend((_method, url) => [
       200,
-      inventoryOf(url.search ? [] : CREDENTIALS),
+      inventoryOf(url.search && url.search !== USABLE_QUERY ? [] : CREDENTIALS),
     ]);
     await renderPage(backend);
     await screen.findByText('ci-pipeline', undefined, SLOW);

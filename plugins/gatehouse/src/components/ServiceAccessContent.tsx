@@ -13,12 +13,12 @@ import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import type { Credential, InventoryFilters } from '../api/types';
 import { CreateTokenDialog } from './CreateTokenDialog';
 import { CredentialDetails } from './CredentialDetails';
-import { InventoryFilterBar } from './InventoryFilters';
+import { InventoryFilterBar, USABLE } from './InventoryFilters';
 import { InventoryTable } from './InventoryTable';
 import { useGatehouseClient } from './useGatehouseClient';
 
-const MY_TEAMS: InventoryFilters = { owner: 'mine' };
-const EVERYTHING: InventoryFilters = {};
+const MY_TEAMS: InventoryFilters = { owner: 'mine', status: USABLE };
+const EVERYTHING: InventoryFilters = { status: USABLE };
 
 /** The token's id in /api/gatehouse/tokens: the inventory's id without its source. */
 const managedTokenId = (credential: Credential) =>
@@ -96,7 +96,12 @@ export function ServiceAccessContent() {
     setFilters({});
     setFilterBar(n => n + 1);
   };
-  const filtered = Object.values(filters).some(value => value !== undefined);
+  // Leaving out revoked and expired credentials is the page's way of showing,
+  // not a question the user asked.
+  const filtered = Object.entries(filters).some(
+    ([key, value]) =>
+      value !== undefined && !(key === 'status' && value === USABLE),
+  );
   const onRotate = useCallback(
     async (credential: Credential) => {
       const rotated = await client.rotateToken(managedTokenId(credential));
