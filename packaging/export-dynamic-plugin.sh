@@ -53,7 +53,15 @@ yarn install --ignore-scripts --non-interactive --no-progress --silent
 # --no-build: dist/ is in the tarball already (the CLI's build would run
 # `npm run build`, which needs the sources). NODE_PATH: the peers, for the
 # CLI's check that the default export is a BackendFeature.
-NODE_PATH="$tools/node_modules" rhdh-cli plugin export --no-build --clean
+# --embed-package: RHDH's backend does not have the notifications node
+# library (RHDH's own notifications modules embed it the same way); shared,
+# as every @backstage package is by default, Gatehouse would not load. Its
+# newest release asks for a newer backend-plugin-api than Gatehouse's peer
+# range; it uses only what 1.8 has (core services, service refs), and the
+# RHDH 1.10 test runs it there.
+NODE_PATH="$tools/node_modules" rhdh-cli plugin export --no-build --clean \
+  --embed-package @backstage/plugin-notifications-node \
+  --ignore-version-check @backstage/backend-plugin-api @backstage/config
 
 name=$(node -p 'require("./dist-dynamic/package.json").name.replace(/^@/, "").replace("/", "-")')
 mkdir -p "$out"
