@@ -110,7 +110,12 @@ function SubjectButton(props: {
 function Owner(props: { row: Credential; classes: Classes }) {
   const { owner } = props.row;
   if (!owner) return <span className={props.classes.subtle}>no owner</span>;
-  return <span title={owner}>{ownerText(owner)}</span>;
+  // A name such as platform-team must not break at its hyphen.
+  return (
+    <span title={owner} className={props.classes.nowrap}>
+      {ownerText(owner)}
+    </span>
+  );
 }
 
 function Restrictions(props: { row: Credential; classes: Classes }) {
