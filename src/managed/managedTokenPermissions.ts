@@ -83,8 +83,3 @@ export const CREDENTIAL_PERMISSIONS = [
   managedTokenUpdatePermission,
   managedTokenRevokePermission,
 ];
-
-export const MANAGED_TOKEN_PERMISSIONS = [
-  ...CREDENTIAL_PERMISSIONS,
-  managedTokenUnrestrictedPermission,
-];

@@ -36,6 +36,27 @@ export class NoticeStore {
     return inserted.length === 1;
   }
 
+  /** Records first sightings (or any notices) at once, keeping rows already there. */
+  async record(
+    keys: Array<NoticeKey & { owner: string }>,
+    now: number,
+  ): Promise<void> {
+    // Well under SQLite's limit of bound parameters per statement.
+    for (let i = 0; i < keys.length; i += 200) {
+      await this.#db(TABLE)
+        .insert(
+          keys.slice(i, i + 200).map(key => ({
+            credential_id: key.credentialId,
+            kind: key.kind,
+            owner: key.owner,
+            sent_at: now,
+          })),
+        )
+        .onConflict(['credential_id', 'kind'])
+        .ignore();
+    }
+  }
+
   /** Gives a claim back, when the notice could not be sent: the next run tries again. */
   async release(key: NoticeKey): Promise<void> {
     await this.#db(TABLE)

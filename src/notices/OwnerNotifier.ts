@@ -26,20 +26,20 @@ export const credentialLink = (id: string) =>
  * backend restarts. A notice that cannot be sent (no notifications backend,
  * say) gives its claim back and is tried at the next run.
  */
+export interface OwnerNotifierDeps {
+  db: Knex;
+  inventory: CredentialInventoryService;
+  usageStore: UsageStore;
+  notifications: NotificationService;
+  auditor: AuditorService;
+  logger: LoggerService;
+  settings: NoticeSettings;
+}
+
 export class OwnerNotifier {
   readonly #store: NoticeStore;
 
-  constructor(
-    private readonly deps: {
-      db: Knex;
-      inventory: CredentialInventoryService;
-      usageStore: UsageStore;
-      notifications: NotificationService;
-      auditor: AuditorService;
-      logger: LoggerService;
-      settings: NoticeSettings;
-    },
-  ) {
+  constructor(private readonly deps: OwnerNotifierDeps) {
     this.#store = new NoticeStore(deps.db);
   }
 
@@ -56,19 +56,19 @@ export class OwnerNotifier {
     });
     const sent = await this.#store.all();
     const firstSeen = new Map<string, number>();
+    const newlySeen = [];
     for (const row of rows) {
       const seen = sent.get(row.id)?.get(FIRST_SEEN);
-      if (seen !== undefined) {
-        firstSeen.set(row.id, seen);
-      } else {
-        await this.#store.claim(
-          { credentialId: row.id, kind: FIRST_SEEN },
-          row.owner!,
-          now,
-        );
-        firstSeen.set(row.id, now);
+      firstSeen.set(row.id, seen ?? now);
+      if (seen === undefined) {
+        newlySeen.push({
+          credentialId: row.id,
+          kind: FIRST_SEEN,
+          owner: row.owner!,
+        });
       }
     }
+    await this.#store.record(newlySeen, now);
     let count = 0;
     let failure: string | undefined;
     for (const notice of noticesDue(rows, settings, now, firstSeen)) {

@@ -1,36 +1,27 @@
 import type {
-  AuditorService,
   LoggerService,
   RootConfigService,
   SchedulerService,
 } from '@backstage/backend-plugin-api';
-import type { NotificationService } from '@backstage/plugin-notifications-node';
-import type { Knex } from 'knex';
-import type { CredentialInventoryService } from '../inventory/inventoryServiceRef';
-import type { UsageStore } from '../inventory/UsageStore';
 import { reportOnce } from '../lib/startupReport';
 import {
   NOTIFICATIONS_CONFIG_KEY,
   parseNoticeSettings,
 } from './noticeSettings';
-import { OwnerNotifier } from './OwnerNotifier';
+import { OwnerNotifier, OwnerNotifierDeps } from './OwnerNotifier';
 
 /**
  * Reads `gatehouse.notifications` (a mistake stops the backend with the
  * start-up report) and, unless it is off, schedules the owners' notices
  * with Backstage's scheduler: a global task runs on one replica at a time.
  */
-export async function scheduleOwnerNotices(deps: {
-  db: Knex;
-  inventory: CredentialInventoryService;
-  usageStore: UsageStore;
-  notifications: NotificationService;
-  auditor: AuditorService;
-  logger: LoggerService;
-  rootLogger: LoggerService;
-  rootConfig: RootConfigService;
-  scheduler: SchedulerService;
-}): Promise<void> {
+export async function scheduleOwnerNotices(
+  deps: Omit<OwnerNotifierDeps, 'settings'> & {
+    rootLogger: LoggerService;
+    rootConfig: RootConfigService;
+    scheduler: SchedulerService;
+  },
+): Promise<void> {
   let settings;
   try {
     settings = parseNoticeSettings(

@@ -28,6 +28,22 @@ const SOURCES: CredentialSource[] = [
   'jwks',
 ];
 
+/** One yes-or-no question of the filter bar. */
+function FilterCheckbox(props: {
+  label: string;
+  checked: boolean;
+  onToggle: () => void;
+}) {
+  return (
+    <Grid item>
+      <FormControlLabel
+        control={<Checkbox checked={props.checked} onChange={props.onToggle} />}
+        label={props.label}
+      />
+    </Grid>
+  );
+}
+
 /** The review questions, as filters: each maps to one query parameter of the inventory. */
 export function InventoryFilterBar(props: {
   filters: InventoryFilters;
@@ -50,44 +66,26 @@ export function InventoryFilterBar(props: {
     onChange({ ...filters, [key]: filters[key] ? undefined : value });
   return (
     <Grid container spacing={2} alignItems="center">
-      <Grid item>
-        <FormControlLabel
-          control={
-            <Checkbox
-              checked={!!filters.unusedFor}
-              onChange={() => toggle('unusedFor', '30d')}
-            />
-          }
-          label="Unused for 30 days"
-        />
-      </Grid>
-      <Grid item>
-        <FormControlLabel
-          control={
-            <Checkbox
-              checked={!!filters.expiringWithin}
-              onChange={() => toggle('expiringWithin', '14d')}
-            />
-          }
-          label="Expiring within 14 days"
-        />
-      </Grid>
-      <Grid item>
-        <FormControlLabel
-          control={
-            <Checkbox
-              checked={filters.unrestricted === true}
-              onChange={() =>
-                onChange({
-                  ...filters,
-                  unrestricted: filters.unrestricted ? undefined : true,
-                })
-              }
-            />
-          }
-          label="Unrestricted only"
-        />
-      </Grid>
+      <FilterCheckbox
+        label="Unused for 30 days"
+        checked={!!filters.unusedFor}
+        onToggle={() => toggle('unusedFor', '30d')}
+      />
+      <FilterCheckbox
+        label="Expiring within 14 days"
+        checked={!!filters.expiringWithin}
+        onToggle={() => toggle('expiringWithin', '14d')}
+      />
+      <FilterCheckbox
+        label="Unrestricted only"
+        checked={filters.unrestricted === true}
+        onToggle={() =>
+          onChange({
+            ...filters,
+            unrestricted: filters.unrestricted ? undefined : true,
+          })
+        }
+      />
       <Grid item>
         <FormControl>
           <InputLabel
@@ -118,22 +116,13 @@ export function InventoryFilterBar(props: {
           </NativeSelect>
         </FormControl>
       </Grid>
-      <Grid item>
-        <FormControlLabel
-          control={
-            <Checkbox
-              checked={!filters.status}
-              onChange={() =>
-                onChange({
-                  ...filters,
-                  status: filters.status ? undefined : USABLE,
-                })
-              }
-            />
-          }
-          label="Show revoked and expired"
-        />
-      </Grid>
+      <FilterCheckbox
+        label="Show revoked and expired"
+        checked={!filters.status}
+        onToggle={() =>
+          onChange({ ...filters, status: filters.status ? undefined : USABLE })
+        }
+      />
       <Grid item>
         <FormControl>
           <InputLabel
