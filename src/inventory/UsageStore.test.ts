@@ -1,7 +1,6 @@
 import { mockServices } from '@backstage/backend-test-utils';
-import knex, { Knex } from 'knex';
+import type { Knex } from 'knex';
 import { MIGRATIONS_DIR } from '../database/migrateGatehouseDatabase';
-import { randomBytes } from 'node:crypto';
 import type { CredentialDefinition } from './credentialDefinition';
 import { rowJson } from './inventoryOutput';
 import { inventoryRows, inventoryUsage, mergedUsage } from './inventoryRows';
@@ -9,60 +8,14 @@ import { UsageFlusher } from './UsageFlusher';
 import { UsageLedger } from './UsageLedger';
 import { StoredUsage, SUBJECTS_KEPT_PER_ENTRY, UsageStore } from './UsageStore';
 import { readEveryUsageRow as readEverything } from '../testing/readEveryUsageRow';
+import { TestDatabase, testDatabases } from '../testing/testDatabases';
 
 const HOUR = 60 * 60_000;
 const DAY = 24 * HOUR;
 const COUNTS = 'gatehouse_usage_counts';
 const LAST = 'gatehouse_usage_last';
 
-/**
- * SQLite in memory; also PostgreSQL when GATEHOUSE_TEST_PG names a database
- * (`postgres://user:password@host:port/db`), each test in a schema of its
- * own that it drops. The replica test (replicas/) runs the store on
- * PostgreSQL through two backends.
- */
-interface TestDatabase {
-  db: Knex;
-  close(): Promise<void>;
-}
-
-const databases: Array<[string, () => Promise<TestDatabase>]> = [
-  [
-    'SQLite',
-    async () => {
-      const db = knex({
-        client: 'better-sqlite3',
-        connection: ':memory:',
-        useNullAsDefault: true,
-      });
-      return { db, close: () => db.destroy() };
-    },
-  ],
-];
-const postgres = process.env.GATEHOUSE_TEST_PG;
-if (postgres) {
-  databases.push([
-    'PostgreSQL',
-    async () => {
-      const schema = `usage_test_${randomBytes(6).toString('hex')}`;
-      const admin = knex({ client: 'pg', connection: postgres });
-      await admin.raw('CREATE SCHEMA ??', [schema]);
-      const db = knex({
-        client: 'pg',
-        connection: postgres,
-        searchPath: [schema],
-      });
-      return {
-        db,
-        async close() {
-          await db.destroy();
-          await admin.raw('DROP SCHEMA ?? CASCADE', [schema]);
-          await admin.destroy();
-        },
-      };
-    },
-  ]);
-}
+const databases = testDatabases();
 
 describe.each(databases)('UsageStore (%s)', (_name, connect) => {
   let database: TestDatabase;

@@ -45,6 +45,11 @@ export interface UsageScope {
    * yet written, which the inventory shows first, with the counts stored.
    */
   subjectIds?: readonly string[];
+  /**
+   * The credentials whose own rows to read (a page of the inventory);
+   * absent: every credential's.
+   */
+  credentialIds?: readonly string[];
 }
 
 export interface StoredUsageSnapshot {
@@ -196,9 +201,19 @@ export class UsageStore {
    */
   async read(now: number, scope: UsageScope): Promise<StoredUsageSnapshot> {
     // Without the '#' rows an older replica wrote with no entry_id yet.
-    const rows: LastRow[] = (
-      await this.#db<LastRow>(LAST).select().whereNull('entry_id')
-    ).filter(row => !row.credential_id.includes('#'));
+    const own = scope.credentialIds
+      ? (
+          await Promise.all(
+            chunks(scope.credentialIds).map(ids =>
+              this.#db<LastRow>(LAST)
+                .select()
+                .whereNull('entry_id')
+                .whereIn('credential_id', ids),
+            ),
+          )
+        ).flat()
+      : await this.#db<LastRow>(LAST).select().whereNull('entry_id');
+    const rows = own.filter(row => !row.credential_id.includes('#'));
     const subjects = new Map<string, number>(
       scope.jwtEntries.map(entry => [entry, 0]),
     );

@@ -1,3 +1,4 @@
+import type { ManagedTokenQuery } from '../managed/managedTokenQuery';
 import type { CredentialSource } from './UsageLedger';
 
 /** One restriction, in the shape of an `externalAccess` entry's. */
@@ -58,4 +59,15 @@ export interface CredentialLister {
    * another one.
    */
   identify?(tokenHash: string): CredentialDefinition | undefined;
+  /**
+   * For a source kept in a database: the page of credentials `query` asks
+   * for at `now`, newest first, read there, and how many match in all.
+   */
+  select?(
+    query: ManagedTokenQuery,
+    now: number,
+    page: { offset: number; limit?: number },
+  ): Promise<{ total: number; items: CredentialDefinition[] }>;
+  /** For a source kept in a database: the credentials with these inventory ids. */
+  get?(ids: readonly string[]): Promise<CredentialDefinition[]>;
 }

@@ -1,7 +1,10 @@
 import type { Config } from '@backstage/config';
 import { externalAccessEntriesOfType } from '../lib/externalAccessEntries';
 import type { JwksRegistry } from '../jwks/JwksRegistry';
-import type { ManagedTokenStore } from '../managed/ManagedTokenStore';
+import type {
+  ManagedTokenRecord,
+  ManagedTokenStore,
+} from '../managed/ManagedTokenStore';
 import type { StaticTokenRegistry } from '../static/StaticTokenRegistry';
 import { jwtSubjectPattern, restrictionsOf } from './builtInCredentials';
 import type { StaticTokenRecord } from '../static/StaticTokenTable';
@@ -90,28 +93,49 @@ export function jwtCredentials(
   };
 }
 
-/** Every managed token in the database, revoked and expired ones included. */
+/** A managed token as the inventory lists it. */
+function managedDefinition(record: ManagedTokenRecord): CredentialDefinition {
+  return {
+    id: `${MANAGED_PREFIX}${record.id}`,
+    source: 'gatehouse-managed',
+    subject: record.subject,
+    description: record.description,
+    ...(record.owner ? { owner: record.owner } : {}),
+    fingerprint: record.fingerprint,
+    definedAt: 'database',
+    createdBy: record.createdBy,
+    createdAt: record.createdAt,
+    expiresAt: record.expiresAt,
+    revokedAt: record.revokedAt,
+    ...(record.rotatedTo
+      ? { replacedBy: `${MANAGED_PREFIX}${record.rotatedTo}` }
+      : {}),
+    accessRestrictions: record.accessRestrictions,
+    usageRecorded: true,
+  };
+}
+
+const MANAGED_PREFIX = 'gatehouse-managed:';
+
+/**
+ * Every managed token in the database, revoked and expired ones included;
+ * pages of them, and those of given ids, read by the database.
+ */
 export function managedCredentials(store: ManagedTokenStore): CredentialLister {
   return {
     source: 'gatehouse-managed',
-    list: async () =>
-      (await store.list()).map(record => ({
-        id: `gatehouse-managed:${record.id}`,
-        source: 'gatehouse-managed' as const,
-        subject: record.subject,
-        description: record.description,
-        ...(record.owner ? { owner: record.owner } : {}),
-        fingerprint: record.fingerprint,
-        definedAt: 'database',
-        createdBy: record.createdBy,
-        createdAt: record.createdAt,
-        expiresAt: record.expiresAt,
-        revokedAt: record.revokedAt,
-        ...(record.rotatedTo
-          ? { replacedBy: `gatehouse-managed:${record.rotatedTo}` }
-          : {}),
-        accessRestrictions: record.accessRestrictions,
-        usageRecorded: true,
-      })),
+    list: async () => (await store.list()).map(managedDefinition),
+    select: async (query, now, page) => {
+      const { total, records } = await store.select(query, now, page);
+      return { total, items: records.map(managedDefinition) };
+    },
+    get: async ids =>
+      (
+        await store.getMany(
+          ids
+            .filter(id => id.startsWith(MANAGED_PREFIX))
+            .map(id => id.slice(MANAGED_PREFIX.length)),
+        )
+      ).map(managedDefinition),
   };
 }

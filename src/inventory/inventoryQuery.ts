@@ -62,6 +62,8 @@ export interface InventoryQuery {
   sources?: CredentialSource[];
   statuses?: CredentialStatus[];
   subject?: (text: string) => boolean;
+  /** The subject pattern as given, for a database to match. */
+  subjectPattern?: string;
   /**
    * Owners asked for: entity refs, `mine` (the caller's user and groups) and
    * `none` (unowned); the router resolves `mine`.
@@ -91,6 +93,7 @@ export function parseInventoryQuery(query: unknown): InventoryQuery {
     statuses: q.status,
     // Gatehouse's wildcards: `*` only, matched in linear time.
     subject: q.subject === undefined ? undefined : compileGlob(q.subject),
+    subjectPattern: q.subject,
     owners: q.owner === undefined ? undefined : parseOwnerFilter(q.owner),
     format: q.format ?? 'json',
     limit: q.limit ?? MAX_LIMIT,

@@ -22,14 +22,10 @@ import {
   DecideCredentialAccess,
 } from '../ownership/credentialAccess';
 import type { CredentialInventoryService } from './inventoryServiceRef';
-import {
-  filterRows,
-  InventoryQuery,
-  parseInventoryQuery,
-} from './inventoryQuery';
+import { InventoryQuery, parseInventoryQuery } from './inventoryQuery';
 import { rowJson, rowsCsv } from './inventoryOutput';
 import type { InventoryRow } from './inventoryRows';
-import { readInventoryRows } from './readInventoryRows';
+import { readInventoryPage } from './readInventoryRows';
 import type { UsageStore } from './UsageStore';
 
 /** What a caller may do to a row, as the page shows it. */
@@ -93,22 +89,28 @@ export function createInventoryRouter(options: {
     const query = parseInventoryQuery(req.query);
     await resolveMine(query, credentials);
     const at = now();
-    let all: InventoryRow[];
+    const csv = query.format === 'csv';
+    let page: { total: number; rows: InventoryRow[] };
     try {
-      all = await readInventoryRows({
+      page = await readInventoryPage({
         inventory,
         usageStore,
         now: at,
         expiringWithinMs: query.expiringWithinMs,
-        include: c => read.allows(credentialResource(c)),
+        query,
+        read,
+        // A CSV file is the whole answer.
+        page: csv
+          ? { offset: 0 }
+          : { offset: query.offset, limit: query.limit },
       });
     } catch {
       throw new ServiceUnavailableError(
         'The inventory cannot be read: the gatehouse database cannot be reached. Try again later.',
       );
     }
-    const rows = filterRows(all, query, at);
-    if (query.format === 'csv') {
+    const { rows } = page;
+    if (csv) {
       res
         .type('text/csv; charset=utf-8')
         .setHeader(
@@ -121,10 +123,8 @@ export function createInventoryRouter(options: {
     const actionsOf = rowActions({ create, revoke, update });
     res.json({
       generatedAt: new Date(at).toISOString(),
-      total: rows.length,
-      items: rows
-        .slice(query.offset, query.offset + query.limit)
-        .map(row => ({ ...rowJson(row), actions: actionsOf(row) })),
+      total: page.total,
+      items: rows.map(row => ({ ...rowJson(row), actions: actionsOf(row) })),
     });
   });
 

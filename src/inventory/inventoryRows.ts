@@ -134,6 +134,8 @@ export async function inventoryUsage(options: {
   pending: UsageBatch;
   now: number;
   subjectsPerEntry: number;
+  /** Read the usage of `credentials` alone, not every credential's (a page). */
+  onlyThese?: boolean;
 }): Promise<InventoryUsage> {
   const { pending } = options;
   const pendingSubjects = [...pending.keys()].filter(id => id.includes('#'));
@@ -143,6 +145,9 @@ export async function inventoryUsage(options: {
       .map(c => c.id),
     subjectsPerEntry: options.subjectsPerEntry,
     subjectIds: pendingSubjects,
+    credentialIds: options.onlyThese
+      ? options.credentials.map(c => c.id)
+      : undefined,
   });
   const subjectCounts = new Map(stored.subjects);
   for (const id of pendingSubjects) {

@@ -5,7 +5,11 @@ import {
 } from '@backstage/errors';
 import type { Knex } from 'knex';
 import { databaseNow } from '../database/databaseClock';
-import { migrateGatehouseDatabase } from '../database/migrateGatehouseDatabase';
+import {
+  isPostgres,
+  migrateGatehouseDatabase,
+} from '../database/migrateGatehouseDatabase';
+import { applyManagedTokenQuery, ManagedTokenQuery } from './managedTokenQuery';
 
 /** One restriction of a managed token, in the shape of an externalAccess entry's. */
 export interface ManagedAccessRestriction {
@@ -393,6 +397,48 @@ export class ManagedTokenStore {
       const row = await trx<Row>(TABLE).where({ id }).first();
       return row ? fromRow(row) : undefined;
     });
+  }
+
+  /**
+   * The tokens `query` asks for at `now`, newest first, `limit` of them
+   * from `offset`, and how many there are in all: the inventory's page,
+   * read by the database (owner and expiry are indexed).
+   */
+  async select(
+    query: ManagedTokenQuery,
+    now: number,
+    page: { offset: number; limit?: number },
+  ): Promise<{ total: number; records: ManagedTokenRecord[] }> {
+    const dialect = isPostgres(this.#db) ? 'pg' : 'sqlite';
+    const where = () =>
+      applyManagedTokenQuery(this.#db<Row>(TABLE), query, now, dialect);
+    const [{ n }] = (await where().count({ n: '*' })) as Array<{
+      n: number | string;
+    }>;
+    const total = Number(n);
+    if (page.limit === 0 || page.offset >= total) {
+      return { total, records: [] };
+    }
+    const rows = where()
+      .select()
+      .orderBy('created_at', 'desc')
+      .orderBy('id')
+      .offset(page.offset);
+    if (page.limit !== undefined) rows.limit(page.limit);
+    return { total, records: (await rows).map(fromRow) };
+  }
+
+  /** The tokens with these ids (those that exist). */
+  async getMany(ids: readonly string[]): Promise<ManagedTokenRecord[]> {
+    const records: ManagedTokenRecord[] = [];
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows = await this.#db<Row>(TABLE).whereIn(
+        'id',
+        ids.slice(i, i + 500),
+      );
+      records.push(...rows.map(fromRow));
+    }
+    return records;
   }
 
   /** Tokens written at or after `since` (the database's ms), for the replicas' sync. */

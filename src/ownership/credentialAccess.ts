@@ -7,10 +7,18 @@ import {
   ResourcePermission,
 } from '@backstage/plugin-permission-common';
 import {
-  createConditionAuthorizer,
+  createConditionTransformer,
   PermissionRuleset,
 } from '@backstage/plugin-permission-node';
-import type { GatehouseCredentialResource } from './credentialResource';
+import {
+  CredentialCriteria,
+  isWellFormed,
+  meetsCriteria,
+} from './credentialCriteria';
+import type {
+  GatehouseCredentialFilter,
+  GatehouseCredentialResource,
+} from './credentialResource';
 
 /** How much of a permission a caller holds. */
 export type AccessScope = 'all' | 'some' | 'none';
@@ -21,6 +29,11 @@ export interface CredentialPermissionDecision {
   scope: AccessScope;
   /** Whether the caller holds it on `credential`. */
   allows(credential: GatehouseCredentialResource): boolean;
+  /**
+   * For `some`: the policy's conditions, for a database to apply; false
+   * when they cannot be applied (then nothing is allowed).
+   */
+  criteria?: CredentialCriteria | false;
 }
 
 export type DecideCredentialAccess = (
@@ -30,17 +43,31 @@ export type DecideCredentialAccess = (
 
 /**
  * Decides permissions on credentials for one caller, in one batch, and
- * turns a conditional decision into a check Gatehouse applies itself to
- * each credential it lists or changes (as the catalog applies its own to
- * entities). A condition that cannot be applied (a rule no module
- * registered, parameters the rule refuses) allows nothing: the policy's
- * mistake must not open anything.
+ * turns a conditional decision into criteria Gatehouse applies itself to
+ * each credential it lists or changes, in its database or in memory (as the
+ * catalog turns its own into queries of entities). A condition that cannot
+ * be applied (a rule no module registered, parameters the rule refuses, a
+ * rule whose `toQuery` gives no GatehouseCredentialFilter) allows nothing:
+ * the policy's mistake must not open anything.
  */
 export function createCredentialAccess(
   permissions: PermissionsService,
-  ruleset: PermissionRuleset<GatehouseCredentialResource>,
+  ruleset: PermissionRuleset<
+    GatehouseCredentialResource,
+    GatehouseCredentialFilter
+  >,
 ): DecideCredentialAccess {
-  const authorize = createConditionAuthorizer(ruleset);
+  const transform = createConditionTransformer(ruleset);
+  const criteriaOf = (
+    conditions: Parameters<typeof transform>[0],
+  ): CredentialCriteria | false => {
+    try {
+      const criteria: unknown = transform(conditions);
+      return isWellFormed(criteria) ? (criteria as CredentialCriteria) : false;
+    } catch {
+      return false;
+    }
+  };
   return async (credentials, requested) => {
     const decisions = await permissions.authorizeConditional(
       requested.map(permission => ({ permission })),
@@ -52,16 +79,13 @@ export function createCredentialAccess(
         return { permission, scope: 'all', allows: () => true };
       }
       if (decision.result === AuthorizeResult.CONDITIONAL) {
+        const criteria = criteriaOf(decision.conditions);
         return {
           permission,
           scope: 'some',
-          allows: credential => {
-            try {
-              return authorize(decision, credential);
-            } catch {
-              return false;
-            }
-          },
+          criteria,
+          allows: credential =>
+            criteria !== false && meetsCriteria(criteria, credential),
         };
       }
       return { permission, scope: 'none', allows: () => false };

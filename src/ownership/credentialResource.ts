@@ -27,10 +27,20 @@ export interface GatehouseCredentialResource {
   owner?: string;
 }
 
-/** A rule as a filter: what `toQuery` gives, for code that lists credentials. */
-export type GatehouseCredentialFilter = (
-  credential: GatehouseCredentialResource,
-) => boolean;
+/**
+ * A rule as data, what its `toQuery` gives (as the catalog's rules give
+ * `{ key, values }`): credentials whose `property` is one of `values`
+ * (owners compared as the catalog compares refs, ignoring case). Gatehouse
+ * applies a policy's conditions in its database with it, and in memory for
+ * sources kept in config. A rule of your own for this resource type returns
+ * one too; any other shape allows nothing.
+ *
+ * @public
+ */
+export interface GatehouseCredentialFilter {
+  property: 'owner' | 'source';
+  values: string[];
+}
 
 /** @public */
 export const gatehouseCredentialResourceRef = createPermissionResourceRef<
@@ -53,10 +63,7 @@ const isCredentialOwner = createPermissionRule({
       .describe('Entity refs, one of which must be the owner'),
   }),
   apply: (credential, { claims }) => isOwnedBy(credential.owner, claims),
-  toQuery:
-    ({ claims }) =>
-    credential =>
-      isOwnedBy(credential.owner, claims),
+  toQuery: ({ claims }) => ({ property: 'owner' as const, values: claims }),
 });
 
 /** From one of the given sources: managed tokens only, say. */
@@ -72,10 +79,7 @@ const hasCredentialSource = createPermissionRule({
       .describe('Credential sources, one of which the credential must be of'),
   }),
   apply: (credential, { sources }) => sources.includes(credential.source),
-  toQuery:
-    ({ sources }) =>
-    credential =>
-      sources.includes(credential.source),
+  toQuery: ({ sources }) => ({ property: 'source' as const, values: sources }),
 });
 
 /** Every rule of the gatehouse-credential resource type. */

@@ -13,7 +13,9 @@ export async function credentialResources(
   const wanted = new Set(ids);
   const found = new Map<string, GatehouseCredentialResource>();
   for (const lister of inventory.listers()) {
-    for (const credential of await lister.list()) {
+    // A database source reads those asked for, not all of its rows.
+    const listed = lister.get ? await lister.get(ids) : await lister.list();
+    for (const credential of listed) {
       if (wanted.has(credential.id)) {
         found.set(credential.id, credentialResource(credential));
       }
