@@ -109,6 +109,13 @@ REPLICAS_PG_HOST=127.0.0.1 REPLICAS_PG_PORT=$PG_PORT \
   REPLICAS_WORK_DIR=$WORK/run \
   node --import tsx replicas/replicas.test.ts
 
+# The stores' own tests on PostgreSQL (SQLite in `npm test`): the managed
+# tokens' SQL checked against the inventory's in-memory filters, and usage.
+as_pg "$PG_BIN/psql" -h "$PGSOCK" -p "$PG_PORT" -U postgres -d postgres -qAt \
+  -v ON_ERROR_STOP=1 -c "CREATE DATABASE gatehouse_store_tests OWNER $DB_USER"
+GATEHOUSE_TEST_PG="postgres://$DB_USER:$PG_PASSWORD@127.0.0.1:$PG_PORT/gatehouse_store_tests" \
+  npx jest --ci src/managed/managedTokenQuery.test.ts src/inventory/UsageStore.test.ts
+
 # The backends created these; listing them shows they shared the cluster.
 echo "replicas: plugin databases: $(as_pg "$PG_BIN/psql" -h "$PGSOCK" \
   -p "$PG_PORT" -U postgres -d postgres -qAt -c "SELECT string_agg(datname, ' '

@@ -327,6 +327,13 @@ describe('GET /api/gatehouse/inventory', () => {
       }
       expect(seen).toEqual(ids);
     }
+    // One credential by its id, of any source (a notice's link), revoked too.
+    for (const row of [managed[2], everything.items[0]]) {
+      const one = await inventory(`?id=${encodeURIComponent(row.id)}`);
+      expect(one.body.total).toBe(1);
+      expect(one.body.items[0].id).toBe(row.id);
+    }
+    expect((await inventory('?id=gatehouse-managed:nope')).body.total).toBe(0);
     // Filters and pages together: the team's usable tokens, two at a time.
     const team = async (offset: number) =>
       (
@@ -350,7 +357,7 @@ describe('GET /api/gatehouse/inventory', () => {
       );
       expect(used.usage.uses24h).toBe(1);
       expect(used.usage.lastUsedBy).toBe('demo');
-    });
+    }, 5_000);
   });
 
   it('answers 400 naming the parameter for bad filters', async () => {

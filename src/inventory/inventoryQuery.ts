@@ -47,6 +47,7 @@ const querySchema = z.strictObject({
   status: listOf(CREDENTIAL_STATUSES, 'status').optional(),
   subject: z.string().min(1).max(200).optional(),
   owner: z.string().min(1).max(2000).optional(),
+  id: z.string().min(1).max(300).optional(),
   format: z.enum(['json', 'csv']).optional(),
   limit: z.coerce.number().int().min(1).max(MAX_LIMIT).optional(),
   offset: z.coerce.number().int().min(0).optional(),
@@ -62,6 +63,8 @@ export interface InventoryQuery {
   sources?: CredentialSource[];
   statuses?: CredentialStatus[];
   subject?: (text: string) => boolean;
+  /** One credential by its inventory id (a notice's link to it). */
+  id?: string;
   /** The subject pattern as given, for a database to match. */
   subjectPattern?: string;
   /**
@@ -94,6 +97,7 @@ export function parseInventoryQuery(query: unknown): InventoryQuery {
     // Gatehouse's wildcards: `*` only, matched in linear time.
     subject: q.subject === undefined ? undefined : compileGlob(q.subject),
     subjectPattern: q.subject,
+    id: q.id,
     owners: q.owner === undefined ? undefined : parseOwnerFilter(q.owner),
     format: q.format ?? 'json',
     limit: q.limit ?? MAX_LIMIT,
@@ -164,6 +168,7 @@ export function filterRows(
         expiresWithin(row, query.expiringWithinMs, now)) &&
       (query.unrestricted === undefined ||
         (row.accessRestrictions === undefined) === query.unrestricted) &&
+      (query.id === undefined || row.id === query.id) &&
       (!query.sources || query.sources.includes(row.source)) &&
       (!query.statuses || query.statuses.includes(row.status)) &&
       (!query.owners ||

@@ -84,6 +84,13 @@ function databaseQuery(
     onlyExpiring: query.onlyExpiring,
     unrestricted: query.unrestricted,
     subject: query.subjectPattern,
+    // Another source's id names no managed token.
+    id:
+      query.id === undefined
+        ? undefined
+        : query.id.startsWith(`${source}:`)
+          ? query.id.slice(source.length + 1)
+          : '',
   };
 }
 

@@ -122,6 +122,8 @@ const QUERIES: Array<Record<string, string>> = [
   { subject: 'x*y' },
   { subject: '*' },
   { subject: 'ci-*', status: 'active,expiring', expiringWithin: '5d' },
+  { id: 'gatehouse-managed:id-0005' },
+  { id: 'gatehouse-managed:id-0006', owner: 'group:default/team-a' },
 ];
 
 describe.each(testDatabases())(
@@ -178,6 +180,7 @@ describe.each(testDatabases())(
         onlyExpiring: parsed.onlyExpiring,
         unrestricted: parsed.unrestricted,
         subject: parsed.subjectPattern,
+        id: parsed.id?.replace('gatehouse-managed:', ''),
       };
     }
 

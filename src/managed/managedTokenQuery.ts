@@ -20,6 +20,8 @@ export interface ManagedTokenQuery {
   unrestricted?: boolean;
   /** Gatehouse's subject pattern: `*` for any text, case-sensitive. */
   subject?: string;
+  /** One token, by its id in the table. */
+  id?: string;
 }
 
 type Builder = Knex.QueryBuilder;
@@ -138,5 +140,6 @@ export function applyManagedTokenQuery(
     else qb.whereNotNull('access_restrictions');
   }
   if (query.subject !== undefined) applySubject(qb, query.subject, dialect);
+  if (query.id !== undefined) qb.where('id', query.id);
   return qb;
 }
