@@ -45,6 +45,8 @@ export interface DevStack {
 export async function startDevStack(options: {
   devApp: boolean;
   tokensFile: string;
+  /** More variables for `npm start` (GATEHOUSE_DEV_POLICY, GATEHOUSE_DEV_GUEST...). */
+  env?: Record<string, string>;
 }): Promise<DevStack> {
   mkdirSync(ARTIFACTS, { recursive: true });
   const [port, idpPort, appPort] = [
@@ -64,6 +66,7 @@ export async function startDevStack(options: {
         GATEHOUSE_DEV_APP_PORT: String(appPort),
         GATEHOUSE_DEV_APP: options.devApp ? '1' : '0',
         GATEHOUSE_TOKENS_FILE: options.tokensFile,
+        ...options.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     },

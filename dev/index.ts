@@ -10,6 +10,7 @@ import {
   coreServices,
   createBackendModule,
 } from '@backstage/backend-plugin-api';
+import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import {
@@ -69,6 +70,44 @@ const withApp = process.env.GATEHOUSE_DEV_APP !== '0';
 const baseUrl = `http://localhost:${port}`;
 const tokensFile = resolve(process.env.GATEHOUSE_TOKENS_FILE!);
 
+/**
+ * GATEHOUSE_DEV_POLICY=owners: the policy of docs/examples/owner-policy.ts
+ * (the platform team manages every credential, everybody else their teams'),
+ * instead of allow-all. docs/ownership.md#try-it-locally.
+ */
+const POLICIES = ['allow-all', 'owners'] as const;
+const policy = process.env.GATEHOUSE_DEV_POLICY || 'allow-all';
+if (!(POLICIES as readonly string[]).includes(policy)) {
+  throw new Error(
+    `GATEHOUSE_DEV_POLICY must be one of ${POLICIES.join(', ')}, not '${policy}'`,
+  );
+}
+/** The owner policy's administrators: dev-user's team (dev/examples/entities.yaml). */
+const DEV_POLICY_ADMINS = ['group:default/platform-team'];
+/**
+ * GATEHOUSE_DEV_GUEST: the catalog user the page's guest signs in as
+ * (auth.providers.guest.userEntityRef in dev/app-config.dev.yaml); `alice`
+ * or `user:default/alice`. Written back in full for the config to read.
+ */
+const guest = process.env.GATEHOUSE_DEV_GUEST;
+if (guest) {
+  let ref;
+  try {
+    ref = parseEntityRef(guest, {
+      defaultKind: 'user',
+      defaultNamespace: 'default',
+    });
+  } catch {
+    ref = undefined;
+  }
+  if (ref?.kind.toLowerCase() !== 'user') {
+    throw new Error(
+      `GATEHOUSE_DEV_GUEST must name a user (user:default/alice, or alice), not '${guest}'`,
+    );
+  }
+  process.env.GATEHOUSE_DEV_GUEST = stringifyEntityRef(ref);
+}
+
 // Written only when missing, so that edits made to try out the reload
 // survive a restart; delete the file to get the dev token back.
 if (!existsSync(tokensFile)) {
@@ -91,9 +130,17 @@ backend.add(devRootConfigServiceFactory([DEV_CONFIG_FILE]));
 backend.add(import('../src'));
 backend.add(import('@backstage/plugin-catalog-backend'));
 backend.add(import('@backstage/plugin-permission-backend'));
-backend.add(
-  import('@backstage/plugin-permission-backend-module-allow-all-policy'),
-);
+if (policy === 'owners') {
+  backend.add(
+    import('../docs/examples/owner-policy').then(({ ownerPolicyModule }) => ({
+      default: ownerPolicyModule({ admins: DEV_POLICY_ADMINS }),
+    })),
+  );
+} else {
+  backend.add(
+    import('@backstage/plugin-permission-backend-module-allow-all-policy'),
+  );
+}
 // Two instances of the demo plugin, so that they can call each other.
 backend.add(createDemoPlugin('demo'));
 backend.add(createDemoPlugin('other'));
@@ -188,6 +235,18 @@ function banner(issuer: string, appUrl?: string): string {
       ? [
           '## The Service access page (sign in as a guest)',
           `${appUrl}/gatehouse`,
+          ...(guest
+            ? [
+                `# the guest is ${process.env.GATEHOUSE_DEV_GUEST} (GATEHOUSE_DEV_GUEST)`,
+              ]
+            : []),
+          '',
+        ]
+      : []),
+    ...(policy === 'owners'
+      ? [
+          '## Permission policy: owners (GATEHOUSE_DEV_POLICY=owners, docs/examples/owner-policy.ts)',
+          `# ${DEV_POLICY_ADMINS.join(', ')} may manage every credential; everybody else their user's and groups' only.`,
           '',
         ]
       : []),

@@ -35,6 +35,7 @@ export function rowJson(row: InventoryRow) {
     notBefore: iso(row.notBefore),
     expiresAt: iso(row.expiresAt),
     revokedAt: iso(row.revokedAt),
+    replacedBy: row.replacedBy,
     status: row.status,
     accessRestrictions: row.accessRestrictions ?? null,
     jwt: row.jwt,

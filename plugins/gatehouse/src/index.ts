@@ -5,8 +5,16 @@
  * @packageDocumentation
  */
 export { gatehousePlugin as default } from './plugin';
-export { gatehousePlugin, serviceAccessPage } from './plugin';
-export { GatehousePage, gatehouseLegacyPlugin } from './legacy';
+export {
+  gatehousePlugin,
+  ownedCredentialsEntityCard,
+  serviceAccessPage,
+} from './plugin';
+export {
+  EntityGatehouseCredentialsCard,
+  GatehousePage,
+  gatehouseLegacyPlugin,
+} from './legacy';
 export {
   tokenCreatePermission,
   tokenReadPermission,

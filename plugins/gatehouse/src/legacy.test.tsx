@@ -54,7 +54,7 @@ describe('GatehousePage in a legacy app', () => {
     ).closest('tr')!;
     expect(within(row).getByText('active')).toBeInTheDocument();
     expect(backend.requests[0].url.href).toBe(
-      `${BASE}/inventory?status=active%2Cexpiring%2Cnot-yet-valid`,
+      `${BASE}/inventory?status=active%2Cexpiring%2Cnot-yet-valid&limit=50`,
     );
     // What the user may do comes from the backend, through the legacy app's fetch API.
     expect(

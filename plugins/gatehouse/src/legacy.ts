@@ -1,10 +1,9 @@
 import {
+  createComponentExtension,
   createPlugin,
   createRoutableExtension,
-  createRouteRef,
 } from '@backstage/core-plugin-api';
-
-const legacyRootRouteRef = createRouteRef({ id: 'gatehouse' });
+import { legacyRootRouteRef } from './legacyRoutes';
 
 /** For apps on the legacy frontend system: `<Route path="/gatehouse" element={<GatehousePage />} />`. */
 export const gatehouseLegacyPlugin = createPlugin({
@@ -18,5 +17,23 @@ export const GatehousePage = gatehouseLegacyPlugin.provide(
     component: () =>
       import('./components/GatehousePage').then(m => m.GatehousePage),
     mountPoint: legacyRootRouteRef,
+  }),
+);
+
+/**
+ * For a legacy app's group (or user) entity page:
+ * `<Grid item xs={12}><EntityGatehouseCredentialsCard /></Grid>`. The
+ * credentials the entity owns that can still be used, and a link to the rest
+ * on the page.
+ */
+export const EntityGatehouseCredentialsCard = gatehouseLegacyPlugin.provide(
+  createComponentExtension({
+    name: 'EntityGatehouseCredentialsCard',
+    component: {
+      lazy: () =>
+        import('./components/OwnedCredentialsCard').then(
+          m => m.OwnedCredentialsCard,
+        ),
+    },
   }),
 );

@@ -3,6 +3,7 @@ import type {
   Access,
   Inventory,
   InventoryFilters,
+  InventoryPage,
   IssuedToken,
   NewToken,
   RevokedToken,
@@ -33,7 +34,10 @@ export class GatehouseClient {
     this.#fetch = options.fetchApi;
   }
 
-  async inventory(filters: InventoryFilters = {}): Promise<Inventory> {
+  async inventory(
+    filters: InventoryFilters = {},
+    page: InventoryPage = {},
+  ): Promise<Inventory> {
     const query = new URLSearchParams();
     if (filters.unusedFor) query.set('unusedFor', filters.unusedFor);
     if (filters.expiringWithin)
@@ -44,6 +48,9 @@ export class GatehouseClient {
     if (filters.subject) query.set('subject', filters.subject);
     if (filters.owner) query.set('owner', filters.owner);
     if (filters.status?.length) query.set('status', filters.status.join(','));
+    if (filters.id) query.set('id', filters.id);
+    if (page.limit !== undefined) query.set('limit', String(page.limit));
+    if (page.offset) query.set('offset', String(page.offset));
     const suffix = query.size ? `?${query}` : '';
     return this.#call('GET', `/inventory${suffix}`);
   }

@@ -41,6 +41,8 @@ export interface Credential {
   notBefore?: string;
   expiresAt?: string;
   revokedAt?: string;
+  /** The inventory id of the token that replaced it by rotation. */
+  replacedBy?: string;
   status: CredentialStatus;
   accessRestrictions: AccessRestriction[] | null;
   jwt?: {
@@ -78,6 +80,14 @@ export interface InventoryFilters {
   owner?: string;
   /** Only these statuses (the page leaves out revoked and expired ones unless asked). */
   status?: CredentialStatus[];
+  /** One credential, by its inventory id. */
+  id?: string;
+}
+
+/** Which rows of the filtered inventory to return (the backend pages in its database). */
+export interface InventoryPage {
+  limit?: number;
+  offset?: number;
 }
 
 export interface Inventory {

@@ -310,6 +310,22 @@ describe('the New token dialog', () => {
     }
   });
 
+  it('shows a refusal of the owner (403) at the Owner field', async () => {
+    const message =
+      "'user:default/alice' may not create a token owned by group:default/team-b: the permission policy does not allow gatehouse.token.create on it";
+    await renderPage(backendWith(() => [403, { error: { message } }]));
+    const dialog = await openNewToken();
+    await fillIn(dialog);
+    await enter(field(dialog, /^Owner/), 'group:default/team-b');
+    await create(dialog);
+    await waitFor(() =>
+      expect(field(dialog, /^Owner/)).toHaveAttribute('aria-invalid', 'true'),
+    );
+    expect(field(dialog, /^Owner/)).toHaveAccessibleDescription(message);
+    expect(field(dialog, /^Owner/)).toHaveFocus();
+    expect(field(dialog, /^Subject/)).toHaveAttribute('aria-invalid', 'false');
+  });
+
   it('needs restrictions, or "No restrictions" chosen with its warning, before Create', async () => {
     const backend = backendWith();
     await renderPage(backend);

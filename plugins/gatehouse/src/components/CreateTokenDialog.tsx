@@ -105,7 +105,8 @@ const present = (errors: FieldErrors): FieldErrors =>
  * "New token": subject, description, lifetime, restrictions (or an explicit
  * "no restrictions"); then the token, once. Mistakes are shown at their
  * field, the form's own checks first, then the backend's 400; a refusal
- * (403) near the Create button. Escape or a click outside keeps what was
+ * (403) at the Owner field when the owner is what is refused, else near
+ * the Create button. Escape or a click outside keeps what was
  * typed (Cancel discards it) and, once the token is shown, does not close
  * the dialog at all: only "I have copied it" does.
  */
@@ -222,6 +223,9 @@ export function CreateTokenDialog(props: {
         const problems = serverProblems(error.message);
         showProblems(problems.fields);
         setGeneral(problems.general);
+      } else if (error.status === 403 && / owned by /.test(error.message)) {
+        // The policy refuses this owner: the answer is at the Owner field.
+        showProblems({ owner: error.message });
       } else {
         setGeneral(error.message);
       }

@@ -1,6 +1,12 @@
+import { renderInTestApp } from '@backstage/frontend-test-utils';
+import {
+  entityPresentationApiRef,
+  entityRouteRef,
+} from '@backstage/plugin-catalog-react';
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { Credential } from '../api/types';
+import { CredentialDetails } from './CredentialDetails';
 import {
   CREDENTIALS,
   fakeBackend,
@@ -40,6 +46,69 @@ describe('the details dialog', () => {
       within(dialog).getByRole('rowheader', { name }).closest('tr')!;
     expect(row('Status')).toHaveTextContent('not yet valid');
     expect(row('Expires')).toHaveTextContent('never');
+  });
+
+  it('names the owner, with its whole ref; shows the status and each restriction as a chip', async () => {
+    await renderPage(fakeBackend());
+    const dialog = await openDetails('deploy-bot');
+    const value = (name: string) =>
+      within(dialog).getByRole('rowheader', { name })
+        .nextElementSibling as HTMLElement;
+    // No catalog in this app: the name in plain text, never broken.
+    expect(value('Owner')).toHaveTextContent(
+      'docs-team (group:default/docs-team)',
+    );
+    expect(within(value('Owner')).getByText('docs-team')).toHaveAttribute(
+      'title',
+      'group:default/docs-team',
+    );
+    expect(
+      within(value('Status')).getByText('expiring').closest('.MuiChip-root'),
+    ).not.toBeNull();
+    expect(
+      within(value('Restricted to'))
+        .getByText('every plugin')
+        .closest('.MuiChip-root'),
+    ).toHaveAttribute(
+      'title',
+      'Unrestricted: this credential may call every plugin of this Backstage',
+    );
+  });
+
+  it("links the owner to its catalog page by its display name, where the app has the catalog's", async () => {
+    await renderInTestApp(
+      <CredentialDetails
+        credential={CREDENTIALS[1]}
+        onClose={() => {}}
+        canRevoke={false}
+        canRotate={false}
+        onRevoke={jest.fn()}
+        onRotate={jest.fn()}
+        backendBaseUrl="http://example.com/api/gatehouse"
+      />,
+      {
+        mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef },
+        apis: [
+          [
+            entityPresentationApiRef,
+            {
+              forEntity: (ref: string) => {
+                const snapshot = { entityRef: ref, primaryTitle: 'Docs Team' };
+                return { snapshot, promise: Promise.resolve(snapshot) };
+              },
+            },
+          ],
+        ],
+      },
+    );
+    const dialog = await screen.findByRole('dialog');
+    const owner = within(dialog)
+      .getByRole('rowheader', { name: 'Owner' })
+      .closest('tr')!;
+    expect(
+      within(owner).getByRole('link', { name: 'Docs Team' }),
+    ).toHaveAttribute('href', '/catalog/default/group/docs-team');
+    expect(owner).toHaveTextContent('(group:default/docs-team)');
   });
 
   it('rotates a managed token after a confirmation that names it, and shows the new one once', async () => {

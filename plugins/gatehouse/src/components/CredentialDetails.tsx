@@ -13,17 +13,14 @@ import {
   TableRow,
   Typography,
 } from '@material-ui/core';
-import { useState } from 'react';
+import { type ReactNode, useState } from 'react';
 import type { Credential, IssuedToken, RevokedToken } from '../api/types';
 import { IssuedTokenPanel } from './IssuedTokenPanel';
+import { OwnerLink } from './OwnerLink';
 import { useReadableLabel } from './readableLabel';
-import {
-  fullTime,
-  lastUsedText,
-  restrictionsText,
-  sourceText,
-  statusText,
-} from './restrictionsText';
+import { RestrictionChips } from './RestrictionChips';
+import { fullTime, lastUsedText, sourceText } from './restrictionsText';
+import { StatusChip } from './StatusChip';
 
 const time = (iso?: string) => (iso ? fullTime(iso) : '');
 
@@ -33,14 +30,24 @@ const createdText = (c: Credential) =>
     .filter(Boolean)
     .join(' ');
 
-function rows(c: Credential): Array<[string, string]> {
+/** The owner by name, linked to its catalog page, and its whole ref (as policies and config name it). */
+function Owner(props: { owner?: string | null }) {
+  if (!props.owner) return <>nobody</>;
+  return (
+    <>
+      <OwnerLink owner={props.owner} /> (<span>{props.owner}</span>)
+    </>
+  );
+}
+
+function rows(c: Credential): Array<[string, ReactNode]> {
   return [
     [
       'Source',
       `${sourceText(c.source)}${c.builtIn ? ' (Backstage built-in)' : ''}`,
     ],
     ['Subject', c.subject],
-    ['Owner', c.owner ?? 'nobody'],
+    ['Owner', <Owner owner={c.owner} />],
     ['Description', c.description ?? ''],
     ['Fingerprint', c.fingerprint ?? ''],
     ['Defined at', c.definedAt],
@@ -57,8 +64,8 @@ function rows(c: Credential): Array<[string, string]> {
     // A JWT issuer's tokens carry their own expiry: it has none to show.
     ['Expires', c.source.endsWith('jwks') ? '' : fullTime(c.expiresAt)],
     ['Revoked', time(c.revokedAt)],
-    ['Status', statusText(c.status)],
-    ['Restricted to', restrictionsText(c.accessRestrictions)],
+    ['Status', <StatusChip status={c.status} />],
+    ['Restricted to', <RestrictionChips restrictions={c.accessRestrictions} />],
     ['Last used', lastUsedText(c)],
     [
       'Uses (24 h / 30 days)',
@@ -86,7 +93,7 @@ function rows(c: Credential): Array<[string, string]> {
         ? `${c.subjects.map(s => s.subject).join(', ')}${c.otherSubjects ? ` and ${c.otherSubjects} more` : ''}`
         : '',
     ],
-  ].filter(([, value]) => value) as Array<[string, string]>;
+  ].filter(([, value]) => value) as Array<[string, ReactNode]>;
 }
 
 const useFieldStyles = makeStyles(theme => ({
@@ -103,7 +110,7 @@ const useFieldStyles = makeStyles(theme => ({
 }));
 
 /** A table of name and value rows. */
-function Fields(props: { label: string; rows: Array<[string, string]> }) {
+function Fields(props: { label: string; rows: Array<[string, ReactNode]> }) {
   const classes = useFieldStyles();
   return (
     <Table size="small" aria-label={props.label} className={classes.table}>

@@ -11,7 +11,7 @@ import { useState } from 'react';
 import useDebounce from 'react-use/esm/useDebounce';
 import { useReadableLabel } from './readableLabel';
 import type { CredentialSource, InventoryFilters } from '../api/types';
-import { sourceText } from './restrictionsText';
+import { ownerText, sourceText } from './restrictionsText';
 
 /** What can still be used: revoked and expired credentials are shown on request. */
 export const USABLE: InventoryFilters['status'] = [
@@ -142,6 +142,10 @@ export function InventoryFilterBar(props: {
             <option value="mine">my teams</option>
             <option value="">anyone</option>
             <option value="none">nobody</option>
+            {/* A team's card links here with its ref: ?owner=group:default/payments */}
+            {filters.owner && !['mine', 'none'].includes(filters.owner) && (
+              <option value={filters.owner}>{ownerText(filters.owner)}</option>
+            )}
           </NativeSelect>
         </FormControl>
       </Grid>

@@ -1,33 +1,17 @@
 import { Table, TableColumn } from '@backstage/core-components';
 import {
-  Chip,
   Link,
   makeStyles,
+  TablePagination,
   Theme,
   useMediaQuery,
 } from '@material-ui/core';
-import { RiErrorWarningLine } from '@remixicon/react';
 import type { ReactNode } from 'react';
 import type { Credential } from '../api/types';
-import {
-  fullTime,
-  ownerText,
-  relativeTime,
-  restrictionLines,
-  sourceText,
-  statusText,
-} from './restrictionsText';
-
-const STATUS_COLOR: Record<
-  Credential['status'],
-  'default' | 'primary' | 'secondary'
-> = {
-  active: 'primary',
-  expiring: 'secondary',
-  expired: 'default',
-  'not-yet-valid': 'default',
-  revoked: 'default',
-};
+import { OwnerLink } from './OwnerLink';
+import { fullTime, relativeTime, sourceText } from './restrictionsText';
+import { RestrictionChips } from './RestrictionChips';
+import { StatusChip } from './StatusChip';
 
 /** A subject longer than this may wrap anywhere; shorter ones never wrap. */
 const LONG_SUBJECT = 40;
@@ -49,14 +33,6 @@ const useStyles = makeStyles(theme => ({
     color: (theme.palette as { textSubtle?: string }).textSubtle,
     fontSize: '0.8125rem',
     marginTop: 2,
-  },
-  nowrap: { whiteSpace: 'nowrap' },
-  chip: { maxWidth: 'none' },
-  unrestricted: {
-    maxWidth: 'none',
-    backgroundColor: theme.palette.warning.light,
-    color: theme.palette.getContrastText(theme.palette.warning.light),
-    '& svg': { color: 'inherit' },
   },
 }));
 
@@ -106,52 +82,23 @@ function SubjectButton(props: {
   );
 }
 
-/** An owner by its name ("payments"), the whole entity ref on hover. */
+/** An owner by its display name, linked to its catalog page. */
 function Owner(props: { row: Credential; classes: Classes }) {
-  const { owner } = props.row;
-  if (!owner) return <span className={props.classes.subtle}>no owner</span>;
-  // A name such as platform-team must not break at its hyphen.
-  return (
-    <span title={owner} className={props.classes.nowrap}>
-      {ownerText(owner)}
-    </span>
-  );
-}
-
-function Restrictions(props: { row: Credential; classes: Classes }) {
-  if (!props.row.accessRestrictions) {
-    // May call every plugin: a finding of a review, not a description.
-    return (
-      <Chip
-        size="small"
-        className={props.classes.unrestricted}
-        icon={<RiErrorWarningLine size={16} aria-hidden />}
-        label="every plugin"
-        title="Unrestricted: this credential may call every plugin of this Backstage"
-      />
-    );
+  if (!props.row.owner) {
+    return <span className={props.classes.subtle}>no owner</span>;
   }
-  return (
-    <>
-      {restrictionLines(props.row.accessRestrictions).map((line, i) => (
-        <div key={i}>{line}</div>
-      ))}
-    </>
-  );
+  return <OwnerLink owner={props.row.owner} />;
 }
 
-function StatusChip(props: { row: Credential; classes: Classes }) {
-  return (
-    <Chip
-      size="small"
-      className={props.classes.chip}
-      label={statusText(props.row.status)}
-      color={STATUS_COLOR[props.row.status]}
-    />
-  );
+/** A token rotated away: still valid for its overlap, replaced all the same. */
+function Replaced(props: { row: Credential; classes: Classes }) {
+  if (!props.row.replacedBy || props.row.revokedAt) return null;
+  return <div className={props.classes.subtle}>replaced by rotation</div>;
 }
 
 const NOWRAP = { whiteSpace: 'nowrap' } as const;
+/** Lines break between words only (the table's cells may otherwise break inside one). */
+const WORDS_WHOLE = { wordBreak: 'normal', overflowWrap: 'normal' } as const;
 /** A column as narrow as its content, which never wraps. */
 const compact = {
   width: '1px',
@@ -183,21 +130,42 @@ function wideColumns(
       ...compact,
       render: row => <Owner row={row} classes={classes} />,
     },
-    { title: 'Source', ...compact, render: row => sourceText(row.source) },
+    // May wrap between its words ("managed / token"): room for the chips.
+    {
+      title: 'Source',
+      width: '1px',
+      cellStyle: WORDS_WHOLE,
+      render: row => sourceText(row.source),
+    },
     {
       title: 'Restricted to',
       width: 'auto',
-      render: row => <Restrictions row={row} classes={classes} />,
+      render: row => <RestrictionChips restrictions={row.accessRestrictions} />,
     },
     {
       title: 'Status',
       ...compact,
-      render: row => <StatusChip row={row} classes={classes} />,
+      render: row => (
+        <>
+          <StatusChip status={row.status} />
+          <Replaced row={row} classes={classes} />
+        </>
+      ),
     },
     {
       title: 'Expires',
       ...compact,
-      render: row => <Time iso={row.expiresAt} now={now} />,
+      render: row =>
+        // A revoked token's expiry no longer says anything.
+        // Two short lines: the column stays as narrow as "in 7 months".
+        row.revokedAt ? (
+          <>
+            <Time iso={row.revokedAt} now={now} />
+            <div className={classes.subtle}>when revoked</div>
+          </>
+        ) : (
+          <Time iso={row.expiresAt} now={now} />
+        ),
     },
     {
       title: 'Last used',
@@ -240,14 +208,14 @@ function narrowColumns(
             {row.owner ? (
               <>
                 {' of '}
-                <Owner row={row} classes={classes} />
+                <OwnerLink owner={row.owner} />
               </>
             ) : (
               ', no owner'
             )}
           </div>
           <div className={classes.subtle}>
-            <Restrictions row={row} classes={classes} />
+            <RestrictionChips restrictions={row.accessRestrictions} />
           </div>
         </>
       ),
@@ -257,19 +225,28 @@ function narrowColumns(
       width: 'auto',
       render: row => (
         <>
-          <StatusChip row={row} classes={classes} />
+          <StatusChip status={row.status} />
+          <Replaced row={row} classes={classes} />
           <div className={classes.subtle}>
-            <Time
-              iso={row.expiresAt}
-              now={now}
-              words={when =>
-                !when
-                  ? 'no expiry'
-                  : Date.parse(row.expiresAt!) <= now
-                    ? `expired ${when}`
-                    : `expires ${when}`
-              }
-            />
+            {row.revokedAt ? (
+              <Time
+                iso={row.revokedAt}
+                now={now}
+                words={when => `revoked ${when}`}
+              />
+            ) : (
+              <Time
+                iso={row.expiresAt}
+                now={now}
+                words={when =>
+                  !when
+                    ? 'no expiry'
+                    : Date.parse(row.expiresAt!) <= now
+                      ? `expired ${when}`
+                      : `expires ${when}`
+                }
+              />
+            )}
           </div>
           <div className={classes.subtle}>
             {!row.usage ? (
@@ -292,17 +269,23 @@ function narrowColumns(
 }
 
 /**
- * Every credential, a row each; its subject opens its details. Compact
+ * A page of credentials, a row each; its subject opens its details. Compact
  * columns sized to their content, relative times with the full time in a
- * title; below 600 px, two columns that stack the rest. Sorting is off:
- * material-table's sort headers nest a button in a button, which screen
- * readers cannot use (axe: nested-interactive); the backend already orders
- * managed tokens newest first.
+ * title; below 600 px, two columns that stack the rest. The backend pages
+ * (a database of 100,000 tokens sends 50), so the pager below is the
+ * page's own, not material-table's, which pages only rows it holds.
+ * Sorting is off: material-table's sort headers nest a button in a button,
+ * which screen readers cannot use (axe: nested-interactive); the backend
+ * orders credentials (config first, managed tokens newest first).
  */
 export function InventoryTable(props: {
   credentials: Credential[];
-  /** How many match, when the backend sent only the first of them. */
-  total?: number;
+  /** How many match the filters, on every page. */
+  total: number;
+  /** The page shown, from 0, of `pageSize` rows. */
+  page: number;
+  pageSize: number;
+  onPageChange: (page: number) => void;
   /** When the backend made the inventory: the times are relative to it. */
   generatedAt?: string;
   onSelect: (credential: Credential) => void;
@@ -316,29 +299,34 @@ export function InventoryTable(props: {
   });
   const generated = props.generatedAt ? Date.parse(props.generatedAt) : NaN;
   const now = Number.isNaN(generated) ? Date.now() : generated;
-  const shown = props.credentials.length;
-  const more = props.total !== undefined && props.total > shown;
   return (
-    <Table<Credential>
-      title={
-        more
-          ? `Credentials (the first ${shown} of ${props.total}: narrow them with the filters)`
-          : `Credentials (${shown})`
-      }
-      columns={(narrow ? narrowColumns : wideColumns)(
-        classes,
-        now,
-        props.onSelect,
+    <>
+      <Table<Credential>
+        title={`Credentials (${props.total})`}
+        columns={(narrow ? narrowColumns : wideColumns)(
+          classes,
+          now,
+          props.onSelect,
+        )}
+        data={props.credentials}
+        emptyContent={props.emptyContent}
+        options={{
+          sorting: false,
+          search: false,
+          paging: false,
+          padding: 'dense',
+        }}
+      />
+      {props.total > props.pageSize && (
+        <TablePagination
+          component="div"
+          count={props.total}
+          page={props.page}
+          rowsPerPage={props.pageSize}
+          rowsPerPageOptions={[]}
+          onPageChange={(_event, page) => props.onPageChange(page)}
+        />
       )}
-      data={props.credentials}
-      emptyContent={props.emptyContent}
-      options={{
-        sorting: false,
-        search: false,
-        paging: props.credentials.length > 20,
-        pageSize: 20,
-        padding: 'dense',
-      }}
-    />
+    </>
   );
 }

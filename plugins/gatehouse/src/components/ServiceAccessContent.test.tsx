@@ -6,6 +6,7 @@ import {
   CREDENTIALS,
   fakeBackend,
   inventoryOf,
+  inventoryPage,
 } from '../testing/fakeBackend';
 import {
   afterTransitions,
@@ -19,7 +20,9 @@ const rowOf = async (subject: string) =>
   (await screen.findByRole('button', { name: subject }, SLOW)).closest('tr')!;
 
 /** The page's own filter: credentials that can still be used. */
-const USABLE_QUERY = '?status=active%2Cexpiring%2Cnot-yet-valid';
+const USABLE_QUERY = '?status=active%2Cexpiring%2Cnot-yet-valid&limit=50';
+/** Every credential: the first page. */
+const ALL_QUERY = '?limit=50';
 
 describe('the Service access page', () => {
   it('lists every credential with its source, restrictions, status and last use in words', async () => {
@@ -123,6 +126,27 @@ describe('the Service access page', () => {
     expect(within(row).getByText('no owner')).toBeInTheDocument();
   });
 
+  it("shows one owner's credentials when linked with ?owner= (a team's card), and one credential by its id", async () => {
+    const backend = fakeBackend();
+    await renderPage(
+      backend,
+      undefined,
+      `/?owner=${encodeURIComponent('group:default/docs-team')}&credential=${encodeURIComponent('gatehouse-managed:7b1c')}`,
+    );
+    await screen.findByRole('dialog', undefined, SLOW);
+    const asked = backend.requests.map(r => r.url.searchParams);
+    expect(asked.some(q => q.get('owner') === 'group:default/docs-team')).toBe(
+      true,
+    );
+    // The linked credential is asked by its id, whatever page it is on.
+    expect(asked.some(q => q.get('id') === 'gatehouse-managed:7b1c')).toBe(
+      true,
+    );
+    expect(screen.getByLabelText('Owner')).toHaveValue(
+      'group:default/docs-team',
+    );
+  });
+
   it("starts with the user's teams' credentials where the policy shows only some; with every one for administrators", async () => {
     const backend = fakeBackend();
     await renderPage(backend, [
@@ -139,7 +163,9 @@ describe('the Service access page', () => {
       expect(backend.requests.at(-1)!.url.search).toBe(USABLE_QUERY),
     );
     await userEvent.click(screen.getByLabelText('Show revoked and expired'));
-    await waitFor(() => expect(backend.requests.at(-1)!.url.search).toBe(''));
+    await waitFor(() =>
+      expect(backend.requests.at(-1)!.url.search).toBe(ALL_QUERY),
+    );
   });
 
   it('marks a credential that may call every plugin as a warning', async () => {
@@ -153,17 +179,61 @@ describe('the Service access page', () => {
     );
   });
 
-  it('says when the backend sent only the first of more credentials', async () => {
+  it('says a revoked token was revoked (not when it would have expired) and a rotated one was replaced', async () => {
+    const [, managed] = CREDENTIALS;
     await renderPage(
-      fakeBackend(() => [200, inventoryOf(CREDENTIALS, 12_345)]),
+      fakeBackend(() => [
+        200,
+        inventoryOf([
+          {
+            ...managed,
+            id: 'gatehouse-managed:old',
+            subject: 'old-copy',
+            status: 'revoked',
+            revokedAt: '2026-11-28T10:41:00.000Z',
+          },
+          {
+            ...managed,
+            id: 'gatehouse-managed:rotated',
+            subject: 'rotated-copy',
+            replacedBy: 'gatehouse-managed:new',
+          },
+        ]),
+      ]),
     );
+    const revoked = await rowOf('old-copy');
+    expect(within(revoked).getByText('2 hours ago')).toBeInTheDocument();
+    expect(within(revoked).getByText('when revoked')).toBeInTheDocument();
+    const rotated = await rowOf('rotated-copy');
     expect(
-      await screen.findByText(
-        'Credentials (the first 3 of 12345: narrow them with the filters)',
-        undefined,
-        SLOW,
-      ),
+      within(rotated).getByText('replaced by rotation'),
     ).toBeInTheDocument();
+  });
+
+  it('pages: 50 rows at a time from the backend, the pager moving through them', async () => {
+    const many: Credential[] = Array.from({ length: 120 }, (_, i) => ({
+      ...CREDENTIALS[1],
+      id: `gatehouse-managed:${i}`,
+      subject: `caller-${i}`,
+    }));
+    const backend = fakeBackend((_method, url) => [
+      200,
+      inventoryPage(many, url),
+    ]);
+    await renderPage(backend);
+    await rowOf('caller-0');
+    expect(screen.getByText('Credentials (120)')).toBeInTheDocument();
+    expect(screen.getByText('1-50 of 120')).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'caller-50' })).toBeNull();
+    await userEvent.click(screen.getByRole('button', { name: 'Next page' }));
+    await rowOf('caller-50');
+    expect(backend.requests.at(-1)!.url.searchParams.get('offset')).toBe('50');
+    expect(screen.getByText('51-100 of 120')).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'caller-0' })).toBeNull();
+    // Other filters: the first page of their answer.
+    await userEvent.click(screen.getByLabelText('Unrestricted only'));
+    await rowOf('caller-0');
+    expect(backend.requests.at(-1)!.url.searchParams.has('offset')).toBe(false);
   });
 
   it('asks the backend the review questions through its filters', async () => {
@@ -197,7 +267,9 @@ describe('the Service access page', () => {
   it('says when no credential matches the filters, and clears them', async () => {
     const backend = fakeBackend((_method, url) => [
       200,
-      inventoryOf(url.search && url.search !== USABLE_QUERY ? [] : CREDENTIALS),
+      inventoryOf(
+        [USABLE_QUERY, ALL_QUERY].includes(url.search) ? CREDENTIALS : [],
+      ),
     ]);
     await renderPage(backend);
     await screen.findByText('ci-pipeline', undefined, SLOW);
@@ -218,7 +290,7 @@ describe('the Service access page', () => {
     expect(
       await screen.findByRole('button', { name: 'ci-pipeline' }),
     ).toBeInTheDocument();
-    expect(backend.requests.at(-1)!.url.search).toBe('');
+    expect(backend.requests.at(-1)!.url.search).toBe(ALL_QUERY);
     expect(screen.getByLabelText('Unused for 30 days')).not.toBeChecked();
     expect(screen.getByLabelText(/^Subject/)).toHaveValue('');
   });

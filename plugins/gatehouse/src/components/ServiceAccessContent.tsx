@@ -19,6 +19,8 @@ import { useGatehouseClient } from './useGatehouseClient';
 
 const MY_TEAMS: InventoryFilters = { owner: 'mine', status: USABLE };
 const EVERYTHING: InventoryFilters = { status: USABLE };
+/** Rows asked of the backend at a time: it pages in its database. */
+export const PAGE_SIZE = 50;
 
 /** The token's id in /api/gatehouse/tokens: the inventory's id without its source. */
 const managedTokenId = (credential: Credential) =>
@@ -39,29 +41,52 @@ export function ServiceAccessContent() {
     allowed: !!access.value && access.value.read !== 'none',
   };
   const create = { allowed: !!access.value && access.value.create !== 'none' };
-  const [chosenFilters, setFilters] = useState<InventoryFilters>();
+  const [searchParams, setSearchParams] = useSearchParams();
+  // ?owner=<ref>: a team's card links to its credentials here.
+  const [chosenFilters, setChosenFilters] = useState<
+    InventoryFilters | undefined
+  >(() => {
+    const owner = searchParams.get('owner');
+    return owner ? { owner, status: USABLE } : undefined;
+  });
   // Those who may see only some credentials (their teams', say) start with
   // their teams'; administrators with everything.
   const filters =
     chosenFilters ?? (access.value?.read === 'some' ? MY_TEAMS : EVERYTHING);
+  const [page, setPage] = useState(0);
+  // Other filters, other rows: back to the first page.
+  const setFilters = useCallback((next: InventoryFilters) => {
+    setChosenFilters(next);
+    setPage(0);
+  }, []);
   // Bumped to clear the filter bar's own state (its subject as typed).
   const [filterBar, setFilterBar] = useState(0);
   const [selected, setSelected] = useState<Credential>();
   const [creating, setCreating] = useState(false);
 
   const inventory = useAsyncRetry(
-    async () => (read.allowed ? client.inventory(filters) : undefined),
-    [client, filters, read.allowed],
+    async () =>
+      read.allowed
+        ? client.inventory(filters, {
+            limit: PAGE_SIZE,
+            offset: page * PAGE_SIZE,
+          })
+        : undefined,
+    [client, filters, page, read.allowed],
   );
-  // ?credential=<id>: a notice's link opens that credential's details.
-  const [searchParams, setSearchParams] = useSearchParams();
+  // ?credential=<id>: a notice's link opens that credential's details,
+  // asked by its id (it may be on another page, or expired and hidden).
   const linked = searchParams.get('credential');
+  const linkedCredential = useAsync(
+    async () =>
+      linked && read.allowed
+        ? (await client.inventory({ id: linked }, { limit: 1 })).items[0]
+        : undefined,
+    [client, linked, read.allowed],
+  );
   useEffect(() => {
-    const found = linked
-      ? inventory.value?.items.find(c => c.id === linked)
-      : undefined;
-    if (found) setSelected(found);
-  }, [linked, inventory.value]);
+    if (linkedCredential.value) setSelected(linkedCredential.value);
+  }, [linkedCredential.value]);
   const closeDetails = () => {
     setSelected(undefined);
     if (linked) {
@@ -167,9 +192,12 @@ export function ServiceAccessContent() {
         <Progress />
       ) : (
         <InventoryTable
-          credentials={inventory.value?.items ?? []}
-          total={inventory.value?.total}
-          generatedAt={inventory.value?.generatedAt}
+          credentials={inventory.value.items}
+          total={inventory.value.total}
+          page={page}
+          pageSize={PAGE_SIZE}
+          onPageChange={setPage}
+          generatedAt={inventory.value.generatedAt}
           onSelect={setSelected}
           emptyContent={
             filtered ? (

@@ -14,6 +14,15 @@ export const inventoryOf = (items: Credential[], total = items.length) => ({
   items,
 });
 
+/** The inventory answer as the backend pages it: `id`, `offset` and `limit` of the query. */
+export function inventoryPage(items: Credential[], url: URL) {
+  const id = url.searchParams.get('id');
+  const matching = id ? items.filter(c => c.id === id) : items;
+  const offset = Number(url.searchParams.get('offset') ?? 0);
+  const limit = Number(url.searchParams.get('limit') ?? 10_000);
+  return inventoryOf(matching.slice(offset, offset + limit), matching.length);
+}
+
 export const CREDENTIALS: Credential[] = [
   {
     id: 'gatehouse-static:3f9a61c2',
@@ -71,10 +80,10 @@ export const CREDENTIALS: Credential[] = [
 
 /** The backend's API as the page sees it: answers per method and path, and every request made. */
 export function fakeBackend(
-  answer: (method: string, url: URL, body: any) => [number, unknown] = () => [
-    200,
-    inventoryOf(CREDENTIALS),
-  ],
+  answer: (method: string, url: URL, body: any) => [number, unknown] = (
+    _method,
+    url,
+  ) => [200, inventoryPage(CREDENTIALS, url)],
 ) {
   const requests: Array<{ method: string; url: URL; body: any }> = [];
   const fetch = jest.fn(
