@@ -334,6 +334,16 @@ describe('GET /api/gatehouse/inventory', () => {
       expect(one.body.items[0].id).toBe(row.id);
     }
     expect((await inventory('?id=gatehouse-managed:nope')).body.total).toBe(0);
+    // Two wildcards are matched by the database, more in memory: one answer.
+    for (const subject of ['pager-*', 'p*-*', 'p*g*r*-*', '*a*e*-*']) {
+      const found = (await inventory(`?subject=${subject}&limit=3`)).body;
+      expect([subject, found.total]).toEqual([subject, 4]);
+      expect(found.items.map((r: Row) => r.subject)).toEqual([
+        'pager-4',
+        'pager-3',
+        'pager-2',
+      ]);
+    }
     // Filters and pages together: the team's usable tokens, two at a time.
     const team = async (offset: number) =>
       (

@@ -65,6 +65,17 @@ export async function readInventoryRows(
   return rowsOf(options, credentials, false);
 }
 
+/**
+ * Whether the database may match the subject pattern: LIKE and GLOB try
+ * each `*` at each position, which for many wildcards costs far more than
+ * linear time; Gatehouse's own matcher is linear, so a pattern of more
+ * than two is matched in memory (reading every token, but never worse).
+ */
+function databaseMatchesSubject(query: InventoryQuery): boolean {
+  const stars = query.subjectPattern?.match(/\*+/g)?.length ?? 0;
+  return stars <= 2;
+}
+
 /** What the database is asked for a source it keeps (managed tokens). */
 function databaseQuery(
   query: InventoryQuery,
@@ -115,7 +126,9 @@ export async function readInventoryPage(
   const { inventory, query, read, now, page } = options;
   const listers = inventory.listers();
   const inDatabase =
-    query.unusedForMs === undefined ? listers.filter(l => l.select) : [];
+    query.unusedForMs === undefined && databaseMatchesSubject(query)
+      ? listers.filter(l => l.select)
+      : [];
   const inMemory = listers.filter(l => !inDatabase.includes(l));
   const credentials = (await Promise.all(inMemory.map(l => l.list())))
     .flat()

@@ -244,7 +244,9 @@ export class ManagedTokenStore {
 
   /** Every token, newest first: the inventory, revoked and expired included. */
   async list(): Promise<ManagedTokenRecord[]> {
-    const rows = await this.#db<Row>(TABLE).orderBy('created_at', 'desc');
+    const rows = await this.#db<Row>(TABLE)
+      .orderBy('created_at', 'desc')
+      .orderBy('id');
     return rows.map(fromRow);
   }
 
