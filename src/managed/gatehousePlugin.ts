@@ -31,6 +31,7 @@ import { createTokenOptions } from './tokenOptions';
 import { pluginRequestServiceRef } from '../pluginRequest/pluginRequestServiceRef';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import { scheduleOwnerNotices } from '../notices/scheduleOwnerNotices';
+import { catalogOwnerDirectory } from '../notices/ownerDirectory';
 
 /**
  * The `gatehouse` plugin, at `/api/gatehouse`: the inventory of every
@@ -99,7 +100,12 @@ export const gatehousePlugin = createBackendPlugin({
           flusher.start(inventory.settings.flushIntervalMs);
         }
         deps.lifecycle.addShutdownHook(() => flusher.close());
-        await scheduleOwnerNotices({ ...deps, db, usageStore });
+        await scheduleOwnerNotices({
+          ...deps,
+          db,
+          usageStore,
+          owners: catalogOwnerDirectory(deps.pluginRequest),
+        });
         deps.httpRouter.use(
           createInventoryRouter({
             inventory,

@@ -12,6 +12,7 @@ import { escapeUnsafe } from '../lib/untrustedText';
 import type { NoticeSettings } from './noticeSettings';
 import { FIRST_SEEN, noticesDue } from './noticesDue';
 import { NoticeStore } from './NoticeStore';
+import type { OwnerDirectory } from './ownerDirectory';
 
 /** The page's path in the app, with the credential to open. */
 export const credentialLink = (id: string) =>
@@ -34,6 +35,7 @@ export interface OwnerNotifierDeps {
   auditor: AuditorService;
   logger: LoggerService;
   settings: NoticeSettings;
+  owners: OwnerDirectory;
 }
 
 export class OwnerNotifier {
@@ -71,8 +73,18 @@ export class OwnerNotifier {
     await this.#store.record(newlySeen, now);
     let count = 0;
     let failure: string | undefined;
-    for (const notice of noticesDue(rows, settings, now, firstSeen)) {
-      if (sent.get(notice.credentialId)?.has(notice.kind)) continue;
+    const due = noticesDue(rows, settings, now, firstSeen).filter(
+      notice => !sent.get(notice.credentialId)?.has(notice.kind),
+    );
+    const known = await this.deps.owners.known([
+      ...new Set(due.map(n => n.owner)),
+    ]);
+    const held = new Map<string, number>();
+    for (const notice of due) {
+      if (known && !known.has(notice.owner)) {
+        held.set(notice.owner, (held.get(notice.owner) ?? 0) + 1);
+        continue;
+      }
       if (!(await this.#store.claim(notice, notice.owner, now))) continue;
       const event = await this.deps.auditor.createEvent({
         eventId: 'credential-owner-notice',
@@ -101,6 +113,15 @@ export class OwnerNotifier {
         await event.fail({ error: error as Error });
         failure ??= String((error as Error)?.message ?? error);
       }
+    }
+    if (held.size) {
+      const owners = [...held]
+        .slice(0, 10)
+        .map(([owner, n]) => `${escapeUnsafe(owner)} (${n})`)
+        .join(', ');
+      this.deps.logger.warn(
+        `Gatehouse holds notices for owners the catalog does not know: ${owners}${held.size > 10 ? `, and ${held.size - 10} more` : ''}. They are sent once the catalog has them; if an owner is wrong, change it (PATCH /api/gatehouse/tokens/:id, or the owner in config).`,
+      );
     }
     if (failure) {
       this.deps.logger.warn(

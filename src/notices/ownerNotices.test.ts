@@ -50,10 +50,12 @@ const TEAM_A_TOKENS = [
   },
 ];
 
+/** Owned by a group the catalog does not have: its notice is held, not lost. */
 const PLACEHOLDER = {
   subject: 'placeholder',
   owner: 'group:default/nobody-here',
   token: 'gth_notices-placeholder-0123456789abcde',
+  expiresAt: inDays(1),
 };
 
 const ACCESS: unknown[] = [
@@ -96,14 +98,17 @@ describe("owners' notices", () => {
         },
       },
       // Until the catalog has read the teams, team A's entry holds one token
-      // of a group with no members (told nobody).
+      // of a group the catalog does not have.
       externalAccess: [...ACCESS, teamA([PLACEHOLDER])],
     });
     tokens = await signInEveryone(backend.server);
     // Once the catalog knows team A's members (the notifications backend
     // sends a group's notices to the members it finds then), team A's
     // tokens arrive, as a change of its tokens in config does.
-    backend.updateExternalAccess([...ACCESS, teamA(TEAM_A_TOKENS)]);
+    backend.updateExternalAccess([
+      ...ACCESS,
+      teamA([...TEAM_A_TOKENS, PLACEHOLDER]),
+    ]);
   }, 60_000);
   afterAll(() => backend?.stop());
 
@@ -162,6 +167,23 @@ describe("owners' notices", () => {
       'Credential b-short has not been used for 4 seconds',
     ]);
     expect(await notificationsOf('carol')).toEqual([]);
+
+    // The notice of a group the catalog does not have is held (the
+    // notifications backend would deliver it to nobody), and said so.
+    const held = backend.logs.entries.filter(e =>
+      e.message.startsWith(
+        'Gatehouse holds notices for owners the catalog does not know: group:default/nobody-here (1)',
+      ),
+    );
+    expect(held.length).toBeGreaterThanOrEqual(1);
+    expect(held[0].level).toBe('warn');
+    expect(
+      backend.logs.entries.filter(
+        e =>
+          e.meta.eventId === 'credential-owner-notice' &&
+          e.meta.owner === 'group:default/nobody-here',
+      ),
+    ).toEqual([]);
 
     // Each notice is audited, never with a token.
     const audited = backend.logs.entries.filter(
