@@ -135,6 +135,13 @@ export async function inventoryCommand(
     io.stdout.write(
       items.length ? inventoryTable(items) : 'No credential matches.\n',
     );
+    const total = Number(answer.body.total);
+    if (total > items.length) {
+      // The API answers at most 10,000 rows at a time; CSV has them all.
+      io.stderr.write(
+        `The first ${items.length} of ${total} credentials: narrow them (--owner, --subject, --source) or use --csv for all.\n`,
+      );
+    }
   }
   return 0;
 }
