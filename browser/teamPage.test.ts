@@ -372,6 +372,25 @@ describe('the Service access page of a team member, under the owner policy', () 
     await shot('after-revocation');
   });
 
+  it("follows an owner to its catalog page, where the team's card lists what it owns", async () => {
+    await open('/gatehouse');
+    await rowOf('team-a-deployer').first().waitFor();
+    // The owner by its display name, a link to its page in the catalog.
+    await rowOf('team-a-deployer')
+      .first()
+      .getByRole('link', { name: 'Team A', exact: true })
+      .click();
+    await page.waitForURL(/\/catalog\/default\/group\/team-a/);
+    const card = page.getByRole('table', {
+      name: 'Credentials this team owns',
+    });
+    await card.waitFor();
+    const listed = await card.innerText();
+    assert.match(listed, /team-a-deployer/);
+    assert.doesNotMatch(listed, /team-b-/);
+    await shot('team-card');
+  });
+
   it("left team-b's tokens alone: unchanged, and they still work", async () => {
     for (const subject of ['team-b-deployer', 'team-b-reporter']) {
       const token = (await asAdmin('GET', `/tokens/${seeded[subject].id}`))
