@@ -133,8 +133,10 @@ export async function readInventoryPage(
   const credentials = (await Promise.all(inMemory.map(l => l.list())))
     .flat()
     .filter(c => read.allows(credentialResource(c)));
+  // With a database source paged apart, the usage of these alone: not
+  // every managed token's row of the usage table.
   const kept = filterRows(
-    await rowsOf(options, credentials, false),
+    await rowsOf(options, credentials, inDatabase.length > 0),
     query,
     now,
   );

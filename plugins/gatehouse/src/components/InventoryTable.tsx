@@ -82,14 +82,6 @@ function SubjectButton(props: {
   );
 }
 
-/** An owner by its display name, linked to its catalog page. */
-function Owner(props: { row: Credential; classes: Classes }) {
-  if (!props.row.owner) {
-    return <span className={props.classes.subtle}>no owner</span>;
-  }
-  return <OwnerLink owner={props.row.owner} />;
-}
-
 /** A token rotated away: still valid for its overlap, replaced all the same. */
 function Replaced(props: { row: Credential; classes: Classes }) {
   if (!props.row.replacedBy || props.row.revokedAt) return null;
@@ -128,7 +120,7 @@ function wideColumns(
     {
       title: 'Owner',
       ...compact,
-      render: row => <Owner row={row} classes={classes} />,
+      render: row => <OwnerLink owner={row.owner} />,
     },
     // May wrap between its words ("managed / token"): room for the chips.
     {
