@@ -12,7 +12,8 @@ module.exports = tseslint.config(
       '.gatehouse-dev/',
       '.gatehouse-test-build*/',
       // The frontend plugin is its own package, linted and tested with its own tools.
-      'plugins/',
+      'plugins/gatehouse/',
+      'plugins/gatehouse-common/dist/',
       // An app's source, built with backstage-cli by browser/createApp.test.ts.
     ],
   },

@@ -1,7 +1,12 @@
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/src', '<rootDir>/dev', '<rootDir>/compat'],
+  roots: [
+    '<rootDir>/src',
+    '<rootDir>/dev',
+    '<rootDir>/compat',
+    '<rootDir>/plugins/gatehouse-common/src',
+  ],
   globalSetup: '<rootDir>/jest.globalSetup.js',
   // The package's own name, as the README's examples import it.
   moduleNameMapper: {

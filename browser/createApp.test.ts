@@ -39,6 +39,8 @@ import {
 
 const PLUGIN = join(ROOT, 'plugins', 'gatehouse');
 const PLUGIN_NAME = '@gatehouse/backstage-plugin-gatehouse';
+const COMMON = join(ROOT, 'plugins', 'gatehouse-common');
+const COMMON_NAME = '@gatehouse/backstage-plugin-gatehouse-common';
 
 /** The create-app release whose template the app is made from. */
 const CREATE_APP = '@backstage/create-app@0.9.2';
@@ -135,7 +137,11 @@ function importedPackages(src: string): Set<string> {
  * (catalog, home, search, notifications, user settings), in `app`.
  * Gatehouse's page is not added to its features: discovery must find it.
  */
-function makeAppFromTemplate(scratch: string, app: string, tarball: string) {
+function makeAppFromTemplate(
+  scratch: string,
+  app: string,
+  tarballs: Record<string, string>,
+) {
   const download = join(scratch, 'create-app');
   mkdirSync(download);
   const [{ filename }] = JSON.parse(
@@ -244,7 +250,9 @@ function makeAppFromTemplate(scratch: string, app: string, tarball: string) {
   }
   manifest.dependencies = {
     ...lockedVersions(),
-    [PLUGIN_NAME]: `file:../${tarball}`,
+    ...Object.fromEntries(
+      Object.entries(tarballs).map(([name, file]) => [name, `file:../${file}`]),
+    ),
   };
   delete manifest.devDependencies;
   const rendered = JSON.stringify(manifest, null, 2);
@@ -334,12 +342,20 @@ describe('the packed frontend plugin in an app made by create-app', () => {
     scratch = mkdtempSync(join(tmpdir(), 'gatehouse-create-app-'));
     // The package as published: built, then packed (prepack rewrites its
     // package.json to dist/).
+    // With it, the -common package it depends on, packed as well (until it
+    // is published, an app installs it from its tarball too).
     run('npm', ['run', 'build', '--silent'], PLUGIN);
-    run('npm', ['pack', '--silent', '--pack-destination', scratch], PLUGIN);
-    const tarball = readdirSync(scratch).find(f => f.endsWith('.tgz'))!;
+    const pack = (dir: string): string =>
+      JSON.parse(
+        run('npm', ['pack', '--json', '--pack-destination', scratch], dir),
+      )[0].filename;
+    const tarballs = {
+      [PLUGIN_NAME]: pack(PLUGIN),
+      [COMMON_NAME]: pack(COMMON),
+    };
 
     const app = join(scratch, 'app');
-    makeAppFromTemplate(scratch, app, tarball);
+    makeAppFromTemplate(scratch, app, tarballs);
     // Material UI v4 declares React <= 17 peers: yarn, create-app's package
     // manager, warns; npm needs this to do the same.
     writeFileSync(join(app, '.npmrc'), 'legacy-peer-deps=true\n');

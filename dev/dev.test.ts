@@ -625,11 +625,11 @@ test("the banner's inventory command, run as printed in a fresh clone, lists the
   expect(lines[0]).toMatch(/^SOURCE +SUBJECT +OWNER +STATUS/);
   // The admin token has been used by the tests before this one.
   expect(result.stdout).toMatch(
-    /^gatehouse-static +dev-admin +- +active .* \d{4}-\d\d-\d\d \d\d:\d\d /m,
+    /^static token +dev-admin +no owner +active .* \d{4}-\d\d-\d\d \d\d:\d\d /m,
   );
   // Owned in config: the example's CI pipeline is the platform team's.
   expect(result.stdout).toMatch(
-    /^gatehouse-static +ci-pipeline +group:default\/platform-team +active /m,
+    /^static token +ci-pipeline +group:default\/platform-team +active /m,
   );
 });
 

@@ -33,6 +33,7 @@ import { BackendProcess, startBackendProcess } from './backendProcess';
 import {
   installedCopies,
   npm,
+  COMMON_DIR,
   packTarball,
   PACKAGE_NAME,
   readmeInstallCommand,
@@ -63,6 +64,7 @@ const backendDir = join(work, 'packages', 'backend');
 
 describe(`an adopter's backend on backend-defaults ${CURRENT_LINE.line}`, () => {
   let tarball: string;
+  let commonTarball: string;
   let backend: BackendProcess;
   let tokens: CheckTokens;
   let keySet: KeySet;
@@ -70,6 +72,7 @@ describe(`an adopter's backend on backend-defaults ${CURRENT_LINE.line}`, () => 
 
   before(async () => {
     tarball = packTarball(join(work, 'pack'));
+    commonTarball = packTarball(join(work, 'pack'), COMMON_DIR);
     writeFiles(backendDir, {
       'package.json': `${JSON.stringify(
         {
@@ -91,7 +94,9 @@ describe(`an adopter's backend on backend-defaults ${CURRENT_LINE.line}`, () => 
     // command, run from the Backstage root.
     npm(backendDir, ['install']);
     mkdirSync(join(backendDir, 'vendor'), { recursive: true });
-    copyFileSync(tarball, join(backendDir, 'vendor', basename(tarball)));
+    for (const packed of [tarball, commonTarball]) {
+      copyFileSync(packed, join(backendDir, 'vendor', basename(packed)));
+    }
     execFileSync(
       'bash',
       ['-euc', readmeInstallCommand('npm install ./vendor/')],

@@ -42,6 +42,7 @@ import { LOADER, RHDH_BACKEND, RHDH_HOSTS } from './rhdhHosts';
 import {
   installedCopies,
   npm,
+  COMMON_DIR,
   packTarball,
   ROOT,
   writeFiles,
@@ -112,10 +113,16 @@ function exportOnce(): Exported {
   if (!exported) {
     const exportStarted = Date.now();
     const tarball = packTarball(join(work, 'pack'));
+    const commonTarball = packTarball(join(work, 'pack'), COMMON_DIR);
     const out = join(work, 'export');
     const printed = execFileSync(
       'bash',
-      [join(ROOT, 'packaging', 'export-dynamic-plugin.sh'), tarball, out],
+      [
+        join(ROOT, 'packaging', 'export-dynamic-plugin.sh'),
+        tarball,
+        out,
+        commonTarball,
+      ],
       { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
     );
     const [, derivedTarball] = /and its tarball (\S+), /.exec(printed) ?? [];
@@ -333,6 +340,17 @@ for (const host of RHDH_HOSTS) {
         );
       }
       assert.ok(existsSync(join(root, installed, 'node_modules', 'jose')));
+      // Gatehouse's -common package, embedded too: the permission library it
+      // needs is the host's (not among the @backstage packages above).
+      const common = join(
+        root,
+        installed,
+        'node_modules',
+        '@gatehouse',
+        'backstage-plugin-gatehouse-common',
+      );
+      assert.ok(existsSync(join(common, 'dist', 'index.js')));
+      assert.equal(existsSync(join(common, 'node_modules')), false);
       assert.deepEqual(
         (layout.config.dynamicPlugins as { rootDirectory: string })
           .rootDirectory,

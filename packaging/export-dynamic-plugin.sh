@@ -2,8 +2,12 @@
 # Exports Gatehouse as a Red Hat Developer Hub dynamic plugin with RHDH's own
 # CLI (`@red-hat-developer-hub/cli plugin export`).
 #
-#   packaging/export-dynamic-plugin.sh <gatehouse .tgz> <output directory>
+#   packaging/export-dynamic-plugin.sh <gatehouse .tgz> <output directory> [<-common .tgz>]
 #
+# The -common package Gatehouse depends on is embedded in the export (it is
+# Gatehouse's own code, not a framework package RHDH shares); it comes from the
+# registry, or from its tarball when given (`npm pack ./plugins/gatehouse-common`,
+# until it is published).
 # Writes <output directory>/gatehouse-backstage-plugin-gatehouse-backend-module-dynamic/,
 # the derived package RHDH loads, and its `npm pack` tarball beside it.
 # Needs Node.js and npm; installs yarn 1 and the RHDH CLI once into
@@ -16,6 +20,7 @@ YARN_VERSION=1.22.22
 
 tarball=$(realpath "${1:?usage: $0 <gatehouse .tgz> <output directory>}")
 out=$(realpath -m "${2:?usage: $0 <gatehouse .tgz> <output directory>}")
+common=${3:+$(realpath "$3")}
 tools=${GATEHOUSE_EXPORT_TOOLS:-$HOME/.cache/gatehouse-rhdh-export}
 
 # The CLI validates the export by loading it, which needs the Backstage packages
@@ -41,6 +46,9 @@ cd "$work/package"
 # package's config schema reaches the exported one; overrides are npm's, for
 # development.
 npm pkg delete devDependencies overrides
+if [ -n "$common" ]; then
+  npm pkg set "dependencies.@gatehouse/backstage-plugin-gatehouse-common=file:$common"
+fi
 # The CLI copies ./yarn.lock into the export and runs `yarn install
 # --production` there; yarn 1 installs no peer dependencies, so no Backstage
 # package is bundled.
@@ -61,6 +69,7 @@ yarn install --ignore-scripts --non-interactive --no-progress --silent
 # RHDH 1.10 test runs it there.
 NODE_PATH="$tools/node_modules" rhdh-cli plugin export --no-build --clean \
   --embed-package @backstage/plugin-notifications-node \
+  --embed-package @gatehouse/backstage-plugin-gatehouse-common \
   --ignore-version-check @backstage/backend-plugin-api @backstage/config
 
 name=$(node -p 'require("./dist-dynamic/package.json").name.replace(/^@/, "").replace("/", "-")')

@@ -8,16 +8,22 @@ export const PACKAGE_NAME: string = JSON.parse(
   readFileSync(join(ROOT, 'package.json'), 'utf8'),
 ).name;
 
+/** The -common package, which the backend and the page depend on. */
+export const COMMON_DIR = join(ROOT, 'plugins', 'gatehouse-common');
+
 /**
- * `npm pack` of the checkout (its `prepack` builds dist/), into `dir`.
+ * `npm pack` of the checkout (its `prepack` builds dist/), into `dir`; of
+ * another package of the repository with `from` (COMMON_DIR: until it is
+ * published, the -common package is installed from its tarball beside
+ * Gatehouse's).
  *
  * @returns the tarball's path
  */
-export function packTarball(dir: string): string {
+export function packTarball(dir: string, from = ROOT): string {
   mkdirSync(dir, { recursive: true });
   const [packed] = JSON.parse(
     execFileSync('npm', ['pack', '--json', '--pack-destination', dir], {
-      cwd: ROOT,
+      cwd: from,
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'inherit'],
     }),

@@ -1,3 +1,11 @@
+import {
+  type Credential,
+  NEVER,
+  NO_OWNER,
+  restrictionsText,
+  sourceText,
+  statusText,
+} from '@gatehouse/backstage-plugin-gatehouse-common';
 import { parseArgs } from 'node:util';
 import { boundText, escapeUnsafe } from '../lib/untrustedText';
 import { backendUrl, call } from './backendApi';
@@ -13,48 +21,15 @@ export const INVENTORY_USAGE = `  gatehouse inventory --backend-url <url> [--unu
       --owner group:default/payments: that team's; none: credentials nobody owns.
 `;
 
-interface Row {
-  source: string;
-  subject: string;
-  owner?: string | null;
-  description?: string;
-  fingerprint?: string;
-  definedAt: string;
-  status: string;
-  expiresAt?: string;
-  accessRestrictions:
-    | {
-        plugin: string;
-        permission?: string[];
-        permissionAttribute?: { action?: string[] };
-      }[]
-    | null;
-  usage: {
-    lastUsedAt?: string;
-    lastUsedBy?: string;
-    uses30d: number;
-    lastRejection?: { reason: string };
-  } | null;
-}
+type Row = Credential;
 
 /** A cell of text from the backend, which may come from a token: escaped and bounded. */
 const cell = (text: string | undefined, max = 40) =>
   escapeUnsafe(boundText(text ?? '', max));
 
-function restrictions(row: Row): string {
-  if (!row.accessRestrictions) return 'all plugins';
-  return row.accessRestrictions
-    .map(r =>
-      r.permission || r.permissionAttribute?.action
-        ? `${r.plugin}(${[...(r.permission ?? []), ...(r.permissionAttribute?.action ?? [])].join(' ')})`
-        : r.plugin,
-    )
-    .join(', ');
-}
-
 function lastUse(row: Row): string {
   if (!row.usage) return 'not recorded';
-  if (!row.usage.lastUsedAt) return 'never';
+  if (!row.usage.lastUsedAt) return NEVER;
   return `${row.usage.lastUsedAt.slice(0, 16).replace('T', ' ')} ${row.usage.lastUsedBy ?? ''}`.trim();
 }
 
@@ -73,14 +48,14 @@ export function inventoryTable(rows: Row[]): string {
     'LAST REJECTION',
   ];
   const body = rows.map(row => [
-    cell(row.source),
+    cell(sourceText(row.source)),
     cell(row.subject),
-    cell(row.owner ?? '-'),
-    cell(row.status),
-    cell(row.expiresAt?.slice(0, 10) ?? 'never'),
+    cell(row.owner ?? NO_OWNER),
+    cell(statusText(row.status)),
+    cell(row.expiresAt?.slice(0, 10) ?? NEVER),
     cell(lastUse(row)),
     row.usage ? String(row.usage.uses30d) : '-',
-    cell(restrictions(row), 50),
+    cell(restrictionsText(row.accessRestrictions), 50),
     cell(row.fingerprint ?? '-'),
     cell(row.usage?.lastRejection?.reason ?? ''),
   ]);

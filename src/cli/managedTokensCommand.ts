@@ -1,3 +1,10 @@
+import {
+  type AccessRestriction,
+  type CredentialStatus,
+  NO_OWNER,
+  restrictionsText,
+  statusText,
+} from '@gatehouse/backstage-plugin-gatehouse-common';
 import { parseArgs } from 'node:util';
 import { boundText, escapeUnsafe } from '../lib/untrustedText';
 import { Answer, backendUrl, call } from './backendApi';
@@ -52,14 +59,12 @@ export function restrictionsOfFlags(
 }
 
 function summary(token: Record<string, unknown>): string {
-  const restrictions = token.accessRestrictions
-    ? (token.accessRestrictions as { plugin: string }[])
-        .map(r => r.plugin)
-        .join(', ')
-    : 'all plugins';
-  const owner = token.owner ? `owner ${token.owner}` : 'no owner';
+  const restrictions = restrictionsText(
+    token.accessRestrictions as AccessRestriction[] | undefined,
+  );
+  const owner = token.owner ? `owner ${token.owner}` : NO_OWNER;
   return escapeUnsafe(
-    `${token.id}  ${token.status}  ${token.fingerprint}  ${token.subject}  ${owner}  expires ${token.expiresAt}  ${restrictions}  ${token.description}`,
+    `${token.id}  ${statusText(token.status as CredentialStatus)}  ${token.fingerprint}  ${token.subject}  ${owner}  expires ${token.expiresAt}  ${restrictions}  ${token.description}`,
   );
 }
 

@@ -1,21 +1,10 @@
-/**
- * Where a credential comes from: Gatehouse's three types, and Backstage's
- * built-in two (listed, but their requests are not Gatehouse's to see).
- */
-export type CredentialSource =
-  | 'gatehouse-static'
-  | 'gatehouse-jwks'
-  | 'gatehouse-managed'
-  | 'static'
-  | 'jwks';
+import type { CredentialSource } from '@gatehouse/backstage-plugin-gatehouse-common';
 
-export const CREDENTIAL_SOURCES: readonly CredentialSource[] = [
-  'gatehouse-static',
-  'gatehouse-jwks',
-  'gatehouse-managed',
-  'static',
-  'jwks',
-];
+// Where a credential comes from, as the API names it (the -common package).
+export {
+  CREDENTIAL_SOURCES,
+  type CredentialSource,
+} from '@gatehouse/backstage-plugin-gatehouse-common';
 
 /** The sources whose handlers record usage. */
 export type RecordedSource = Exclude<CredentialSource, 'static' | 'jwks'>;

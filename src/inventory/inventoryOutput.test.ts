@@ -1,4 +1,4 @@
-import { restrictionsText, rowsCsv } from './inventoryOutput';
+import { rowsCsv } from './inventoryOutput';
 import type { InventoryRow } from './inventoryRows';
 
 const row = (more: Partial<InventoryRow>): InventoryRow => ({
@@ -61,21 +61,19 @@ describe('inventory output', () => {
     expect(lines[2]).toContain(",'\\u{9}starts with a tab,");
   });
 
-  it('says restrictions in a few words', () => {
-    expect(restrictionsText(row({}))).toBe('unrestricted');
+  it('writes restrictions in the words of the page and the form', () => {
+    const csv = (accessRestrictions: InventoryRow['accessRestrictions']) =>
+      rowsCsv([row({ accessRestrictions })]).split('\r\n')[1];
+    expect(csv(undefined)).toContain(',every plugin,');
     expect(
-      restrictionsText(
-        row({
-          accessRestrictions: [
-            {
-              plugin: 'catalog',
-              permission: ['catalog.entity.read'],
-              permissionAttribute: { action: ['read'] },
-            },
-            { plugin: 'search' },
-          ],
-        }),
-      ),
-    ).toBe('catalog (catalog.entity.read; actions: read), search');
+      csv([
+        {
+          plugin: 'catalog',
+          permission: ['catalog.entity.read'],
+          permissionAttribute: { action: ['read'] },
+        },
+        { plugin: 'search' },
+      ]),
+    ).toContain(',catalog: catalog.entity.read (read); search: everything,');
   });
 });

@@ -1,3 +1,7 @@
+import {
+  type Credential,
+  restrictionsText,
+} from '@gatehouse/backstage-plugin-gatehouse-common';
 import { escapeUnsafe } from '../lib/untrustedText';
 import type { InventoryRow, UsageView } from './inventoryRows';
 
@@ -12,13 +16,13 @@ function usageJson(usage: UsageView) {
     uses30d: usage.uses30d,
     lastRejection: usage.lastRejection && {
       reason: usage.lastRejection.reason,
-      at: iso(usage.lastRejection.at),
+      at: new Date(usage.lastRejection.at).toISOString(),
     },
   };
 }
 
 /** A row as the API shows it: times in ISO 8601, nothing secret. */
-export function rowJson(row: InventoryRow) {
+export function rowJson(row: InventoryRow): Credential {
   return {
     id: row.id,
     source: row.source,
@@ -45,24 +49,6 @@ export function rowJson(row: InventoryRow) {
   };
 }
 
-/** Restrictions in a few words: `catalog (catalog.entity.read; read)`, or `none`. */
-export function restrictionsText(
-  row: Pick<InventoryRow, 'accessRestrictions'>,
-): string {
-  if (!row.accessRestrictions) return 'unrestricted';
-  return row.accessRestrictions
-    .map(r => {
-      const parts = [
-        ...(r.permission ? [r.permission.join(' ')] : []),
-        ...(r.permissionAttribute?.action
-          ? [`actions: ${r.permissionAttribute.action.join(' ')}`]
-          : []),
-      ];
-      return parts.length ? `${r.plugin} (${parts.join('; ')})` : r.plugin;
-    })
-    .join(', ');
-}
-
 const CSV_COLUMNS: Array<[string, (row: InventoryRow) => unknown]> = [
   ['id', r => r.id],
   ['source', r => r.source],
@@ -80,7 +66,7 @@ const CSV_COLUMNS: Array<[string, (row: InventoryRow) => unknown]> = [
   ['not_before', r => iso(r.notBefore)],
   ['expires_at', r => iso(r.expiresAt)],
   ['revoked_at', r => iso(r.revokedAt)],
-  ['restrictions', r => restrictionsText(r)],
+  ['restrictions', r => restrictionsText(r.accessRestrictions)],
   ['issuer', r => r.jwt?.issuers?.join(' ')],
   ['audience', r => r.jwt?.audiences?.join(' ')],
   ['last_used_at', r => iso(r.usage?.lastUsedAt)],

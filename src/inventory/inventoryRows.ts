@@ -1,17 +1,12 @@
+import type { CredentialStatus } from '@gatehouse/backstage-plugin-gatehouse-common';
 import type { CredentialDefinition } from './credentialDefinition';
 import type { StoredUsage, UsageStore } from './UsageStore';
 import { mergeCell, UsageBatch, UsageCell } from './UsageLedger';
 
-export type CredentialStatus =
-  'active' | 'expiring' | 'expired' | 'not-yet-valid' | 'revoked';
-
-export const CREDENTIAL_STATUSES: readonly CredentialStatus[] = [
-  'active',
-  'expiring',
-  'expired',
-  'not-yet-valid',
-  'revoked',
-];
+export {
+  CREDENTIAL_STATUSES,
+  type CredentialStatus,
+} from '@gatehouse/backstage-plugin-gatehouse-common';
 
 /** Usage as the inventory shows it, every replica's together. */
 export interface UsageView {

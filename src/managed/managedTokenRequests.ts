@@ -2,7 +2,7 @@ import { InputError } from '@backstage/errors';
 import { z } from 'zod';
 import { describeIssues } from '../lib/configIssues';
 import { durationSchema } from '../lib/durationSchema';
-import { durationText } from '../lib/durationText';
+import { durationText } from '@gatehouse/backstage-plugin-gatehouse-common';
 import {
   isReadableText,
   isSafeSubjectText,

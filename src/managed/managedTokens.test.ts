@@ -458,7 +458,7 @@ describe('gatehouse-managed', () => {
       ]);
       expect(listed.stdout).toMatch(
         new RegExp(
-          `^${id}  active  [0-9a-f]{8}  from-cli  owner group:default/platform  expires .*  demo  made with the CLI$`,
+          `^${id}  active  [0-9a-f]{8}  from-cli  owner group:default/platform  expires .*  demo: everything  made with the CLI$`,
           'm',
         ),
       );

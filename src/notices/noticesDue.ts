@@ -1,6 +1,6 @@
 /** As Backstage's notifications grade them. */
 type NotificationSeverity = 'critical' | 'high' | 'normal' | 'low';
-import { durationText } from '../lib/durationText';
+import { durationText } from '@gatehouse/backstage-plugin-gatehouse-common';
 import type { InventoryRow } from '../inventory/inventoryRows';
 import type { NoticeSettings } from './noticeSettings';
 import type { NoticeKey } from './NoticeStore';

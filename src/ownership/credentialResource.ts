@@ -6,11 +6,14 @@ import {
 // Zod 3's API, which every supported permission-node reads (0.10 takes no
 // other schema; later ones still take it).
 import { z } from 'zod/v3';
-import { CREDENTIAL_SOURCES, CredentialSource } from '../inventory/UsageLedger';
+import {
+  CREDENTIAL_SOURCES,
+  CredentialSource,
+  GATEHOUSE_CREDENTIAL_RESOURCE_TYPE,
+} from '@gatehouse/backstage-plugin-gatehouse-common';
 import { isOwnedBy } from './ownerRef';
 
-/** The resource type of Gatehouse's permissions: one credential of any source. */
-export const GATEHOUSE_CREDENTIAL_RESOURCE_TYPE = 'gatehouse-credential';
+export { GATEHOUSE_CREDENTIAL_RESOURCE_TYPE };
 
 /**
  * What a permission rule sees of a credential: enough to decide by owner

@@ -1,4 +1,5 @@
 import { WarningPanel } from '@backstage/core-components';
+import { parseRestrictionLine } from '@gatehouse/backstage-plugin-gatehouse-common';
 import {
   Box,
   Button,
@@ -35,13 +36,13 @@ import { IssuedTokenPanel } from './IssuedTokenPanel';
 import { RestrictionPicker } from './RestrictionPicker';
 import { defaultLifetimeChoice, lifetimeChoices } from './lifetimes';
 
-const ACTIONS = ['create', 'read', 'update', 'delete'];
-
 /**
- * One plugin per line: "catalog", "catalog: catalog.entity.read, catalog.location.*"
- * (permissions, with Gatehouse's wildcards), and optionally the actions it
- * may take in parentheses at the end: "catalog (read)". Empty: none given
- * (undefined), which the form sends only with "No restrictions" chosen.
+ * One plugin per line, in the words the table uses for restrictions
+ * (parseRestrictionLine): "catalog: everything" (or just "catalog"),
+ * "catalog: catalog.entity.read, catalog.location.*" (permissions, with
+ * Gatehouse's wildcards), and optionally the actions it may take in
+ * parentheses at the end: "catalog (read)". Empty: none given (undefined),
+ * which the form sends only with "No restrictions" chosen.
  */
 export function parseRestrictions(
   text: string,
@@ -50,35 +51,7 @@ export function parseRestrictions(
     .split('\n')
     .map(line => line.trim())
     .filter(Boolean);
-  if (!lines.length) return undefined;
-  return lines.map(line => {
-    // Linear: a closing parenthesis at the end, and the last opening one.
-    let rest = line;
-    let action: string[] | undefined;
-    const open = line.lastIndexOf('(');
-    if (line.endsWith(')') && open >= 0) {
-      action = line
-        .slice(open + 1, -1)
-        .split(/[\s,]+/)
-        .map(a => a.toLowerCase())
-        .filter(a => ACTIONS.includes(a));
-      rest = line.slice(0, open).trim();
-    }
-    const colon = rest.indexOf(':');
-    const plugin = (colon < 0 ? rest : rest.slice(0, colon)).trim();
-    const permission =
-      colon < 0
-        ? []
-        : rest
-            .slice(colon + 1)
-            .split(/[\s,]+/)
-            .filter(Boolean);
-    return {
-      plugin,
-      ...(permission.length ? { permission } : {}),
-      ...(action?.length ? { permissionAttribute: { action } } : {}),
-    };
-  });
+  return lines.length ? lines.map(parseRestrictionLine) : undefined;
 }
 
 const NAMED_ONLY_HELP =

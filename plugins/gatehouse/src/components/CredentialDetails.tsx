@@ -19,7 +19,7 @@ import { IssuedTokenPanel } from './IssuedTokenPanel';
 import { OwnerLink } from './OwnerLink';
 import { useReadableLabel } from './readableLabel';
 import { RestrictionChips } from './RestrictionChips';
-import { fullTime, lastUsedText, sourceText } from './restrictionsText';
+import { fullTime, lastUsedText, sourceText } from './credentialWords';
 import { StatusChip } from './StatusChip';
 
 const time = (iso?: string) => (iso ? fullTime(iso) : '');

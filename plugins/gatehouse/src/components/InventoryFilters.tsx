@@ -11,7 +11,7 @@ import { useState } from 'react';
 import useDebounce from 'react-use/esm/useDebounce';
 import { useReadableLabel } from './readableLabel';
 import type { CredentialSource, InventoryFilters } from '../api/types';
-import { ownerText, sourceText } from './restrictionsText';
+import { ownerText, sourceText } from './credentialWords';
 
 /** What can still be used: revoked and expired credentials are shown on request. */
 export const USABLE: InventoryFilters['status'] = [

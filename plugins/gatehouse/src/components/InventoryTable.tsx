@@ -9,7 +9,7 @@ import {
 import type { ReactNode } from 'react';
 import type { Credential } from '../api/types';
 import { OwnerLink } from './OwnerLink';
-import { fullTime, relativeTime, sourceText } from './restrictionsText';
+import { fullTime, relativeTime, sourceText } from './credentialWords';
 import { RestrictionChips } from './RestrictionChips';
 import { StatusChip } from './StatusChip';
 

@@ -16,7 +16,7 @@ import { GatehouseApiError } from '../api/GatehouseClient';
 import type { CredentialStatus } from '../api/types';
 import { legacyRootRouteRef } from '../legacyRoutes';
 import { rootRouteRef } from '../routes';
-import { fullTime, relativeTime } from './restrictionsText';
+import { fullTime, relativeTime } from './credentialWords';
 import { RestrictionChips } from './RestrictionChips';
 import { StatusChip } from './StatusChip';
 import { useGatehouseClient } from './useGatehouseClient';

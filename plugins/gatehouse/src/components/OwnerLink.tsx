@@ -3,7 +3,7 @@ import { useRouteRef } from '@backstage/core-plugin-api';
 import { EntityRefLink, entityRouteRef } from '@backstage/plugin-catalog-react';
 import { makeStyles } from '@material-ui/core';
 import type { ReactNode } from 'react';
-import { ownerText } from './restrictionsText';
+import { ownerText } from './credentialWords';
 
 const useStyles = makeStyles(theme => ({
   // A name such as platform-team must not break at its hyphen.

@@ -3,7 +3,7 @@ import { render, screen, within } from '@testing-library/react';
 import type { AccessRestriction } from '../api/types';
 import { cascaded, textContrast } from '../testing/contrast';
 import { RestrictionChips, restrictionChipLabel } from './RestrictionChips';
-import { restrictionLines } from './restrictionsText';
+import { restrictionLines } from './credentialWords';
 
 const RESTRICTIONS: AccessRestriction[] = [
   { plugin: 'catalog' },
@@ -44,7 +44,7 @@ describe('RestrictionChips', () => {
     const chips = within(screen.getByRole('list')).getAllByRole('listitem');
     expect(chips.map(chip => chip.textContent)).toEqual([
       'catalog: everything',
-      'search: read',
+      'search (read)',
       'techdocs: techdocs.entity.read (read)',
       'scaffolder: 3 permissions (create, read)',
       'kubernetes: 2 permissions',

@@ -1,7 +1,7 @@
 import { Chip, makeStyles } from '@material-ui/core';
 import { RiErrorWarningLine } from '@remixicon/react';
 import type { AccessRestriction } from '../api/types';
-import { restrictionLines } from './restrictionsText';
+import { restrictionLine, restrictionLines } from './credentialWords';
 
 const useStyles = makeStyles(theme => ({
   // Chips wrap between one another; a label never wraps nor is cut short.
@@ -26,14 +26,14 @@ const useStyles = makeStyles(theme => ({
 }));
 
 /**
- * A restriction as a chip's label, in restrictionLines' words ("catalog:
- * everything", "catalog: read", "catalog: catalog.entity.read (read)");
+ * A restriction as a chip's label, in restrictionLine's words ("catalog:
+ * everything", "catalog (read)", "catalog: catalog.entity.read (read)");
  * several permissions are counted ("catalog: 3 permissions (read)"), the
  * full line in the chip's title.
  */
 export function restrictionChipLabel(restriction: AccessRestriction): string {
   const permissions = restriction.permission ?? [];
-  if (permissions.length <= 1) return restrictionLines([restriction])[0];
+  if (permissions.length <= 1) return restrictionLine(restriction);
   const actions = restriction.permissionAttribute?.action?.join(', ');
   return `${restriction.plugin}: ${permissions.length} permissions${actions ? ` (${actions})` : ''}`;
 }

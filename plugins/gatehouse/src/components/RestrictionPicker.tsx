@@ -1,3 +1,4 @@
+import { restrictionLine } from '@gatehouse/backstage-plugin-gatehouse-common';
 import {
   Box,
   Button,
@@ -49,10 +50,15 @@ export function RestrictionPicker(props: {
             <optgroup key={plugin.pluginId} label={plugin.pluginId}>
               {!props.namedOnly && (
                 <>
-                  <option value={plugin.pluginId}>
-                    {plugin.pluginId}: everything
+                  <option value={restrictionLine({ plugin: plugin.pluginId })}>
+                    {restrictionLine({ plugin: plugin.pluginId })}
                   </option>
-                  <option value={`${plugin.pluginId} (read)`}>
+                  <option
+                    value={restrictionLine({
+                      plugin: plugin.pluginId,
+                      permissionAttribute: { action: ['read'] },
+                    })}
+                  >
                     {plugin.pluginId}: read actions only
                   </option>
                 </>
@@ -60,7 +66,10 @@ export function RestrictionPicker(props: {
               {plugin.permissions.map(permission => (
                 <option
                   key={permission.name}
-                  value={`${plugin.pluginId}: ${permission.name}`}
+                  value={restrictionLine({
+                    plugin: plugin.pluginId,
+                    permission: [permission.name],
+                  })}
                 >
                   {plugin.pluginId}: {permission.name}
                   {permission.action ? ` (${permission.action})` : ''}

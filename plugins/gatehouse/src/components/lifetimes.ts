@@ -1,36 +1,27 @@
+import { durationText } from '@gatehouse/backstage-plugin-gatehouse-common';
+
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const USUAL_DAYS = [1, 7, 30, 90, 180, 365].map(d => d * DAY);
 // When the backend allows less than a day, the usual lifetimes are hours.
 const USUAL_HOURS = [1, 8].map(h => h * HOUR);
 
-const UNITS: Array<[ms: number, letter: string, name: string]> = [
-  [DAY, 'd', 'day'],
-  [HOUR, 'h', 'hour'],
-  [60_000, 'm', 'minute'],
+const UNITS: Array<[ms: number, letter: string]> = [
+  [DAY, 'd'],
+  [HOUR, 'h'],
+  [60_000, 'm'],
 ];
-
-/** The largest unit that says a lifetime exactly, and how many of it. */
-function exactly(ms: number): { n: number; letter: string; name: string } {
-  const [unit, letter, name] = UNITS.find(([u]) => ms % u === 0) ?? [
-    1000,
-    's',
-    'second',
-  ];
-  return { n: Math.ceil(ms / unit), letter, name };
-}
 
 /** A lifetime as the backend reads it (`expiresIn`), exactly: "30d", "12h", "90m". */
 export function lifetimeValue(ms: number): string {
-  const { n, letter } = exactly(ms);
-  return `${n}${letter}`;
+  // The largest unit that says it exactly.
+  const [unit, letter] = UNITS.find(([u]) => ms % u === 0) ?? [1000, 's'];
+  return `${Math.ceil(ms / unit)}${letter}`;
 }
 
 /** A lifetime in words: "1 year", "30 days", "1 day", "12 hours". */
 export function lifetimeWords(ms: number): string {
-  if (ms === 365 * DAY) return '1 year';
-  const { n, name } = exactly(ms);
-  return `${n} ${name}${n === 1 ? '' : 's'}`;
+  return ms === 365 * DAY ? '1 year' : durationText(ms);
 }
 
 /**
