@@ -268,6 +268,7 @@ describe('documentation examples', () => {
     'dev/identityProvider/README.md',
     'packaging/README.md',
     'plugins/gatehouse/README.md',
+    'plugins/gatehouse-common/README.md',
   ])(
     'every link of %s to the repository names one of its files, and a heading there',
     file => {

@@ -282,7 +282,9 @@ describe('GET /api/gatehouse/inventory', () => {
     const lines = csv.text.trim().split('\r\n');
     expect(lines[0]).toMatch(/^id,source,built_in,subject,/);
     expect(lines).toHaveLength(7);
-    expect(lines.find(l => l.includes(',ci-demo,'))).toContain(',demo,');
+    expect(lines.find(l => l.includes(',ci-demo,'))).toContain(
+      ',demo: everything,',
+    );
   });
 
   it('pages: config first, then managed tokens newest first, each once, with their usage', async () => {
@@ -418,11 +420,13 @@ describe('GET /api/gatehouse/inventory', () => {
       );
       expect(lines.slice(1)).toEqual([
         expect.stringMatching(
-          /^gatehouse-static +ci-expiring +- +expiring +\d{4}-\d\d-\d\d +never +0 +all plugins +[0-9a-f]{8}$/,
+          /^static token +ci-expiring +no owner +expiring +\d{4}-\d\d-\d\d +never +0 +every plugin +[0-9a-f]{8}$/,
         ),
       ]);
       const restricted = await cli('--source', 'gatehouse-static');
-      expect(restricted.stdout).toMatch(/ ci-demo .* demo .* restricted$/m);
+      expect(restricted.stdout).toMatch(
+        / ci-demo .* demo: everything .* restricted$/m,
+      );
       expect((await cli('--subject', 'nobody')).stdout).toBe(
         'No credential matches.\n',
       );
