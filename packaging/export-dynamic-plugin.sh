@@ -46,8 +46,10 @@ cd "$work/package"
 # package's config schema reaches the exported one; overrides are npm's, for
 # development.
 npm pkg delete devDependencies overrides
+# The dependency keeps its version range (the CLI checks that the embedded
+# copy satisfies it); yarn takes the -common package from its tarball.
 if [ -n "$common" ]; then
-  npm pkg set "dependencies.@gatehouse/backstage-plugin-gatehouse-common=file:$common"
+  npm pkg set "resolutions.@gatehouse/backstage-plugin-gatehouse-common=file:$common"
 fi
 # The CLI copies ./yarn.lock into the export and runs `yarn install
 # --production` there; yarn 1 installs no peer dependencies, so no Backstage

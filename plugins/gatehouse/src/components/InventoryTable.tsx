@@ -9,7 +9,7 @@ import {
 import type { ReactNode } from 'react';
 import type { Credential } from '../api/types';
 import { OwnerLink } from './OwnerLink';
-import { fullTime, relativeTime, sourceText } from './credentialWords';
+import { fullTime, NEVER, relativeTime, sourceText } from './credentialWords';
 import { RestrictionChips } from './RestrictionChips';
 import { StatusChip } from './StatusChip';
 
@@ -47,11 +47,7 @@ function Time(props: {
   now: number;
   words?: (relative: string | undefined) => string;
 }) {
-  const {
-    iso,
-    now,
-    words = (relative?: string) => relative ?? 'never',
-  } = props;
+  const { iso, now, words = (relative?: string) => relative ?? NEVER } = props;
   if (!iso) return <>{words(undefined)}</>;
   return (
     <time dateTime={iso} title={fullTime(iso)}>

@@ -16,7 +16,7 @@ import { GatehouseApiError } from '../api/GatehouseClient';
 import type { CredentialStatus } from '../api/types';
 import { legacyRootRouteRef } from '../legacyRoutes';
 import { rootRouteRef } from '../routes';
-import { fullTime, relativeTime } from './credentialWords';
+import { fullTime, NEVER, relativeTime } from './credentialWords';
 import { RestrictionChips } from './RestrictionChips';
 import { StatusChip } from './StatusChip';
 import { useGatehouseClient } from './useGatehouseClient';
@@ -156,7 +156,7 @@ export function OwnedCredentialsCard() {
                       {relativeTime(lastUsedAt, now)}
                     </time>
                   ) : (
-                    'never'
+                    NEVER
                   )}
                 </TableCell>
               </TableRow>

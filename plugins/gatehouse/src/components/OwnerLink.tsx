@@ -3,7 +3,7 @@ import { useRouteRef } from '@backstage/core-plugin-api';
 import { EntityRefLink, entityRouteRef } from '@backstage/plugin-catalog-react';
 import { makeStyles } from '@material-ui/core';
 import type { ReactNode } from 'react';
-import { ownerText } from './credentialWords';
+import { NO_OWNER, ownerText } from './credentialWords';
 
 const useStyles = makeStyles(theme => ({
   // A name such as platform-team must not break at its hyphen.
@@ -48,7 +48,7 @@ export function OwnerLink(props: {
   /** The kind's icon before the name (the presentation API's). */
   showIcon?: boolean;
 }) {
-  const { owner, noOwner = 'no owner', showIcon = false } = props;
+  const { owner, noOwner = NO_OWNER, showIcon = false } = props;
   const classes = useStyles();
   const linked = useHasEntityPages();
   if (!owner) return <span className={classes.none}>{noOwner}</span>;

@@ -3,6 +3,9 @@ import type { Credential } from '../api/types';
 
 // The words the page shares with the CLI and the CSV export.
 export {
+  NEVER,
+  NO_OWNER,
+  EVERY_PLUGIN,
   ownerText,
   restrictionLine,
   restrictionLines,
