@@ -46,10 +46,12 @@ cd "$work/package"
 # package's config schema reaches the exported one; overrides are npm's, for
 # development.
 npm pkg delete devDependencies overrides
-# The dependency keeps its version range (the CLI checks that the embedded
-# copy satisfies it); yarn takes the -common package from its tarball.
+# Given its tarball, yarn installs the -common package from there (yarn 1
+# applies `resolutions` to nested dependencies only); the version range goes
+# back before the export, whose CLI checks the embedded copy against it.
+common_range=$(npm pkg get "dependencies.@gatehouse/backstage-plugin-gatehouse-common" | tr -d '"')
 if [ -n "$common" ]; then
-  npm pkg set "resolutions.@gatehouse/backstage-plugin-gatehouse-common=file:$common"
+  npm pkg set "dependencies.@gatehouse/backstage-plugin-gatehouse-common=file:$common"
 fi
 # The CLI copies ./yarn.lock into the export and runs `yarn install
 # --production` there; yarn 1 installs no peer dependencies, so no Backstage
@@ -60,6 +62,7 @@ fi
 printf 'registry "%s"\n--ignore-engines true\n' \
   "${npm_config_registry:-https://registry.npmjs.org}" >.yarnrc
 yarn install --ignore-scripts --non-interactive --no-progress --silent
+npm pkg set "dependencies.@gatehouse/backstage-plugin-gatehouse-common=$common_range"
 # --no-build: dist/ is in the tarball already (the CLI's build would run
 # `npm run build`, which needs the sources). NODE_PATH: the peers, for the
 # CLI's check that the default export is a BackendFeature.
