@@ -1,4 +1,8 @@
 import type {
+  Access,
+  Inventory,
+} from '@gatehouse/backstage-plugin-gatehouse-common';
+import type {
   BackstageCredentials,
   HttpAuthService,
   UserInfoService,
@@ -76,7 +80,7 @@ export function createInventoryRouter(options: {
       create: managed ? create.scope : 'none',
       revoke: managed ? revoke.scope : 'none',
       update: managed ? update.scope : 'none',
-    });
+    } satisfies Access);
   });
 
   router.get('/inventory', async (req, res) => {
@@ -125,7 +129,7 @@ export function createInventoryRouter(options: {
       generatedAt: new Date(at).toISOString(),
       total: page.total,
       items: rows.map(row => ({ ...rowJson(row), actions: actionsOf(row) })),
-    });
+    } satisfies Inventory);
   });
 
   /** `owner=mine`: the user's own ref and its groups', as the user info service says. */

@@ -1,4 +1,9 @@
 import type {
+  IssuedToken,
+  RevokedToken,
+  TokenOptions as OfferedOptions,
+} from '@gatehouse/backstage-plugin-gatehouse-common';
+import type {
   AuditorService,
   HttpAuthService,
   PermissionsService,
@@ -66,8 +71,8 @@ export function tokenView(record: ManagedTokenRecord, now: number) {
     ...(record.createdByCredential
       ? { createdByCredential: record.createdByCredential }
       : {}),
-    createdAt: iso(record.createdAt),
-    expiresAt: iso(record.expiresAt),
+    createdAt: new Date(record.createdAt).toISOString(),
+    expiresAt: new Date(record.expiresAt).toISOString(),
     accessRestrictions: record.accessRestrictions,
     status:
       record.revokedAt !== undefined
@@ -386,7 +391,9 @@ export async function createManagedTokensRouter(options: {
       async () => ({ result: await store.create(fields) }),
     );
     table.apply(record);
-    res.status(201).json({ ...tokenView(record, table.now()), token });
+    res
+      .status(201)
+      .json({ ...tokenView(record, table.now()), token } satisfies IssuedToken);
   });
 
   router.get('/tokens', async (req, res) => {
@@ -409,7 +416,7 @@ export async function createManagedTokensRouter(options: {
       ...(await options.tokenOptions()),
       // False: every grant must be named and held by the caller.
       anyScope: await mayGiveAnyScope(caller, grantDeps),
-    });
+    } satisfies OfferedOptions);
   });
 
   router.get('/tokens/:id', async (req, res) => {
@@ -508,7 +515,7 @@ export async function createManagedTokensRouter(options: {
         id: r.id,
         subject: r.subject,
       })),
-    });
+    } satisfies RevokedToken);
   });
 
   router.post('/tokens/:id/rotate', async (req, res) => {
@@ -565,7 +572,7 @@ export async function createManagedTokensRouter(options: {
       ...tokenView(successor, at),
       token,
       previous: tokenView(previous, at),
-    });
+    } satisfies IssuedToken);
   });
 
   // Anything else that failed is the database: unreachable, or down.

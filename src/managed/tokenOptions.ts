@@ -1,19 +1,12 @@
+import type { TokenOptions as OfferedOptions } from '@gatehouse/backstage-plugin-gatehouse-common';
 import type { ManagedEntryOptions } from './managedOptions';
 import type { PluginPermissions } from './registeredPermissions';
 
-/** A permission of an installed plugin, as the new-token form offers it. */
-export interface OfferedPermission {
-  name: string;
-  action?: string;
-}
-
-/** What the new-token form may offer: lifetimes and every plugin's permissions. */
-export interface TokenOptions {
-  maxLifetimeMs: number;
-  defaultLifetimeMs: number;
-  rotationOverlapMs: number;
-  plugins: Array<{ pluginId: string; permissions: OfferedPermission[] }>;
-}
+/**
+ * What the new-token form may offer: lifetimes and every plugin's
+ * permissions (the API's TokenOptions but `anyScope`, which is the caller's).
+ */
+export type TokenOptions = Omit<OfferedOptions, 'anyScope'>;
 
 /**
  * The new-token form's options: the entry's lifetimes and every plugin of

@@ -164,6 +164,8 @@ export interface IssuedToken {
   subject: string;
   expiresAt: string;
   accessRestrictions?: AccessRestriction[];
+  /** After a rotation: the token it replaces, which works until its `expiresAt`. */
+  previous?: { id: string; expiresAt: string };
 }
 
 /**
