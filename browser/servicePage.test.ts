@@ -349,7 +349,8 @@ describe('the Service access page in a browser', () => {
     await page.getByLabel('Subject (* for any text)').fill('e2e-*');
     const row = rowOf('e2e-catalog-reader');
     await row.getByText('called catalog').waitFor();
-    assert.match(await row.innerText(), /catalog: read/);
+    // The restriction in the words it was typed in the form.
+    assert.match(await row.innerText(), /^catalog \(read\)$/m);
     const used = row.locator('time').last();
     assert.equal(await used.innerText(), 'just now');
     assert.ok(
