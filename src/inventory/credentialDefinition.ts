@@ -1,3 +1,4 @@
+import type { JwtEntrySummary } from '@gatehouse/backstage-plugin-gatehouse-common';
 import type { ManagedTokenQuery } from '../managed/managedTokenQuery';
 import type { CredentialSource } from './UsageLedger';
 
@@ -38,13 +39,7 @@ export interface CredentialDefinition {
   /** Absent: the credential may call every plugin. */
   accessRestrictions?: AccessRestriction[];
   /** For JWT entries: who issues the tokens and which are taken. */
-  jwt?: {
-    url?: string;
-    issuers?: string[];
-    audiences?: string[];
-    subjectPrefix?: string;
-    claims?: Record<string, string[]>;
-  };
+  jwt?: JwtEntrySummary;
   /** False for Backstage's built-in types, whose requests Gatehouse does not see. */
   usageRecorded: boolean;
 }

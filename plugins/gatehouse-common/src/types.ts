@@ -55,6 +55,20 @@ export interface Usage {
   lastRejection?: { reason: string; at: string };
 }
 
+/**
+ * A JWT entry's terms: who issues the tokens (its key set's URL, issuers) and
+ * which it takes (audiences, claims); the subjects they get (prefix).
+ *
+ * @public
+ */
+export interface JwtEntrySummary {
+  url?: string;
+  issuers?: string[];
+  audiences?: string[];
+  subjectPrefix?: string;
+  claims?: Record<string, string[]>;
+}
+
 /** @public */
 export interface Credential {
   id: string;
@@ -77,13 +91,7 @@ export interface Credential {
   replacedBy?: string;
   status: CredentialStatus;
   accessRestrictions: AccessRestriction[] | null;
-  jwt?: {
-    url?: string;
-    issuers?: string[];
-    audiences?: string[];
-    subjectPrefix?: string;
-    claims?: Record<string, string[]>;
-  };
+  jwt?: JwtEntrySummary;
   usage: Usage | null;
   subjects?: Array<Usage & { subject: string }>;
   otherSubjects?: number;
