@@ -568,7 +568,14 @@ test('gatehouse explain says it cannot tell a managed token without the backend,
  * `npm pack`). Copied from the checkout, not from git: the compatibility
  * matrix runs the tests in copies without .git. Made once.
  */
-const CLONE_PARTS = ['package.json', 'tsconfig.json', 'bin', 'src', 'dev'];
+const CLONE_PARTS = [
+  'package.json',
+  'tsconfig.json',
+  'bin',
+  'src',
+  'dev',
+  'plugins/gatehouse-common',
+];
 let freshClone: string | undefined;
 function freshCloneDir(): string {
   if (!freshClone) {
