@@ -21,20 +21,18 @@ export const INVENTORY_USAGE = `  gatehouse inventory --backend-url <url> [--unu
       --owner group:default/payments: that team's; none: credentials nobody owns.
 `;
 
-type Row = Credential;
-
 /** A cell of text from the backend, which may come from a token: escaped and bounded. */
 const cell = (text: string | undefined, max = 40) =>
   escapeUnsafe(boundText(text ?? '', max));
 
-function lastUse(row: Row): string {
+function lastUse(row: Credential): string {
   if (!row.usage) return 'not recorded';
   if (!row.usage.lastUsedAt) return NEVER;
   return `${row.usage.lastUsedAt.slice(0, 16).replace('T', ' ')} ${row.usage.lastUsedBy ?? ''}`.trim();
 }
 
 /** Columns padded to their widest cell: readable in a terminal, greppable in a script. */
-export function inventoryTable(rows: Row[]): string {
+export function inventoryTable(rows: Credential[]): string {
   const header = [
     'SOURCE',
     'SUBJECT',
@@ -106,7 +104,7 @@ export async function inventoryCommand(
   } else if (values.json) {
     io.stdout.write(`${JSON.stringify(answer.body, null, 2)}\n`);
   } else {
-    const items = answer.body.items as Row[];
+    const items = answer.body.items as Credential[];
     io.stdout.write(
       items.length ? inventoryTable(items) : 'No credential matches.\n',
     );

@@ -1,11 +1,5 @@
 import type { CredentialSource } from '@gatehouse/backstage-plugin-gatehouse-common';
 
-// Where a credential comes from, as the API names it (the -common package).
-export {
-  CREDENTIAL_SOURCES,
-  type CredentialSource,
-} from '@gatehouse/backstage-plugin-gatehouse-common';
-
 /** The sources whose handlers record usage. */
 export type RecordedSource = Exclude<CredentialSource, 'static' | 'jwks'>;
 

@@ -1,6 +1,8 @@
-import type { JwtEntrySummary } from '@gatehouse/backstage-plugin-gatehouse-common';
+import type {
+  CredentialSource,
+  JwtEntrySummary,
+} from '@gatehouse/backstage-plugin-gatehouse-common';
 import type { ManagedTokenQuery } from '../managed/managedTokenQuery';
-import type { CredentialSource } from './UsageLedger';
 
 /** One restriction, in the shape of an `externalAccess` entry's. */
 export interface AccessRestriction {

@@ -1,7 +1,8 @@
 import type { MetricsService } from '@backstage/backend-plugin-api/alpha';
+import type { CredentialStatus } from '@gatehouse/backstage-plugin-gatehouse-common';
 import type { ManagedTokenTable } from '../managed/ManagedTokenTable';
 import type { CredentialInventoryService } from './inventoryServiceRef';
-import { CredentialStatus, statusOf } from './inventoryRows';
+import { statusOf } from './inventoryRows';
 
 /** The gauge's "expiring": a week, to alert while there is time to rotate. */
 export const GAUGE_EXPIRING_WITHIN_MS = 7 * 24 * 60 * 60_000;

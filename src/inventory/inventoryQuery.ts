@@ -1,4 +1,10 @@
 import { InputError } from '@backstage/errors';
+import {
+  CREDENTIAL_SOURCES,
+  CREDENTIAL_STATUSES,
+  type CredentialSource,
+  type CredentialStatus,
+} from '@gatehouse/backstage-plugin-gatehouse-common';
 import { z } from 'zod';
 import { describeIssues } from '../lib/configIssues';
 import { durationSchema } from '../lib/durationSchema';
@@ -9,12 +15,7 @@ import {
   normalizeOwnerRef,
   OWNER_REF_MESSAGE,
 } from '../ownership/ownerRef';
-import {
-  CREDENTIAL_STATUSES,
-  CredentialStatus,
-  InventoryRow,
-} from './inventoryRows';
-import { CREDENTIAL_SOURCES, CredentialSource } from './UsageLedger';
+import type { InventoryRow } from './inventoryRows';
 
 /** "Expiring" without `expiringWithin`: two weeks, time to rotate. */
 export const DEFAULT_EXPIRING_WITHIN_MS = 14 * 24 * 60 * 60_000;

@@ -3,11 +3,6 @@ import type { CredentialDefinition } from './credentialDefinition';
 import type { StoredUsage, UsageStore } from './UsageStore';
 import { mergeCell, UsageBatch, UsageCell } from './UsageLedger';
 
-export {
-  CREDENTIAL_STATUSES,
-  type CredentialStatus,
-} from '@gatehouse/backstage-plugin-gatehouse-common';
-
 /** Usage as the inventory shows it, every replica's together. */
 export interface UsageView {
   lastUsedAt?: number;

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { CredentialStatus } from '../inventory/inventoryRows';
+import type { CredentialStatus } from '@gatehouse/backstage-plugin-gatehouse-common';
 import type { CredentialCriteria } from '../ownership/credentialCriteria';
 
 /**

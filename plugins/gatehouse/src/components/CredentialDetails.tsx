@@ -19,7 +19,8 @@ import { IssuedTokenPanel } from './IssuedTokenPanel';
 import { OwnerLink } from './OwnerLink';
 import { useReadableLabel } from './readableLabel';
 import { RestrictionChips } from './RestrictionChips';
-import { fullTime, lastUsedText, sourceText } from './credentialWords';
+import { sourceText } from '@gatehouse/backstage-plugin-gatehouse-common';
+import { fullTime, lastUsedText } from './timeWords';
 import { StatusChip } from './StatusChip';
 
 const time = (iso?: string) => (iso ? fullTime(iso) : '');

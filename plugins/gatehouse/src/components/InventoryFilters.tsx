@@ -11,7 +11,10 @@ import { useState } from 'react';
 import useDebounce from 'react-use/esm/useDebounce';
 import { useReadableLabel } from './readableLabel';
 import type { CredentialSource, InventoryFilters } from '../api/types';
-import { ownerText, sourceText } from './credentialWords';
+import {
+  ownerText,
+  sourceText,
+} from '@gatehouse/backstage-plugin-gatehouse-common';
 
 /** What can still be used: revoked and expired credentials are shown on request. */
 export const USABLE: InventoryFilters['status'] = [

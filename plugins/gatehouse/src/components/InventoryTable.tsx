@@ -9,7 +9,11 @@ import {
 import type { ReactNode } from 'react';
 import type { Credential } from '../api/types';
 import { OwnerLink } from './OwnerLink';
-import { fullTime, NEVER, relativeTime, sourceText } from './credentialWords';
+import {
+  NEVER,
+  sourceText,
+} from '@gatehouse/backstage-plugin-gatehouse-common';
+import { fullTime, relativeTime } from './timeWords';
 import { RestrictionChips } from './RestrictionChips';
 import { StatusChip } from './StatusChip';
 

@@ -3,7 +3,10 @@ import { useRouteRef } from '@backstage/core-plugin-api';
 import { EntityRefLink, entityRouteRef } from '@backstage/plugin-catalog-react';
 import { makeStyles } from '@material-ui/core';
 import type { ReactNode } from 'react';
-import { NO_OWNER, ownerText } from './credentialWords';
+import {
+  NO_OWNER,
+  ownerText,
+} from '@gatehouse/backstage-plugin-gatehouse-common';
 
 const useStyles = makeStyles(theme => ({
   // A name such as platform-team must not break at its hyphen.

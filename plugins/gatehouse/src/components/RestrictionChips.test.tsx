@@ -3,7 +3,7 @@ import { render, screen, within } from '@testing-library/react';
 import type { AccessRestriction } from '../api/types';
 import { cascaded, textContrast } from '../testing/contrast';
 import { RestrictionChips, restrictionChipLabel } from './RestrictionChips';
-import { restrictionLines } from './credentialWords';
+import { restrictionLines } from '@gatehouse/backstage-plugin-gatehouse-common';
 
 const RESTRICTIONS: AccessRestriction[] = [
   { plugin: 'catalog' },

@@ -1,7 +1,10 @@
 import { Chip, makeStyles } from '@material-ui/core';
 import { RiErrorWarningLine } from '@remixicon/react';
 import type { AccessRestriction } from '../api/types';
-import { restrictionLine, restrictionLines } from './credentialWords';
+import {
+  restrictionLine,
+  restrictionLines,
+} from '@gatehouse/backstage-plugin-gatehouse-common';
 
 const useStyles = makeStyles(theme => ({
   // Chips wrap between one another; a label never wraps nor is cut short.

@@ -1,7 +1,7 @@
 import { Chip, makeStyles, Theme } from '@material-ui/core';
 import { alpha } from '@material-ui/core/styles';
 import type { CredentialStatus } from '../api/types';
-import { statusText } from './credentialWords';
+import { statusText } from '@gatehouse/backstage-plugin-gatehouse-common';
 
 type Severity = 'success' | 'warning' | 'error' | 'info' | 'muted';
 

@@ -1,18 +1,7 @@
+// Times as the page says them (in the reader's locale, relative); the words
+// it shares with the CLI come from the -common package.
 import { NEVER } from '@gatehouse/backstage-plugin-gatehouse-common';
 import type { Credential } from '../api/types';
-
-// The words the page shares with the CLI and the CSV export.
-export {
-  NEVER,
-  NO_OWNER,
-  EVERY_PLUGIN,
-  ownerText,
-  restrictionLine,
-  restrictionLines,
-  restrictionsText,
-  sourceText,
-  statusText,
-} from '@gatehouse/backstage-plugin-gatehouse-common';
 
 /** A point in time in full, in the reader's locale; "never" without one. */
 export function fullTime(iso?: string): string {
