@@ -37,6 +37,7 @@ export function catalogOwnerDirectory(
             },
           },
         );
+        if (!response.ok) return undefined;
         const { items } = (await response.json()) as {
           items: Array<unknown | null>;
         };

@@ -31,9 +31,9 @@ const createdText = (c: Credential) =>
     .filter(Boolean)
     .join(' ');
 
-/** The owner by name, linked to its catalog page, and its whole ref (as policies and config name it). */
+/** The owner by name, linked to its catalog page, and its whole ref (as policies and config name it); "no owner" as in the table. */
 function Owner(props: { owner?: string | null }) {
-  if (!props.owner) return <>nobody</>;
+  if (!props.owner) return <OwnerLink owner={null} />;
   return (
     <>
       <OwnerLink owner={props.owner} /> (<span>{props.owner}</span>)
