@@ -31,6 +31,7 @@ import type { Alg, Provider } from './identityProviders';
 import { log } from './log';
 import type { MicroPools } from './scenarios';
 import { median } from './stats';
+import { attachedCompromisedList } from './compromisedList';
 import { cycle, mintJwt, randomKidJwt, randomStaticToken } from './tokens';
 
 export interface MicroResult {
@@ -167,6 +168,7 @@ async function staticCases(
     rejections: RejectionLog.create({ logger, source: 'bench' }),
     metrics: noMetrics,
     ledger: new UsageLedger(),
+    compromised: await attachedCompromisedList(),
     pluginId: 'bench',
     restrictedAway: new Set<number>(),
   });
@@ -213,6 +215,7 @@ async function jwks(providers: Provider[], parts: GatehouseParts) {
     rejections: RejectionLog.create({ logger, source: 'bench' }),
     metrics: noMetrics,
     ledger: new UsageLedger(),
+    compromised: await attachedCompromisedList(),
     pluginId: 'bench',
     restrictedAway: new Set<number>(),
   });
@@ -413,6 +416,7 @@ async function managedCases(iterations: number): Promise<Case[]> {
     rejections: RejectionLog.create({ logger, source: 'bench' }),
     metrics: noMetrics,
     ledger: new UsageLedger(),
+    compromised: await attachedCompromisedList(),
     pluginId: 'bench',
   });
   const next = cycle(tokens.slice(-2));
@@ -445,12 +449,14 @@ async function usageCases(iterations: number): Promise<Case[]> {
   const logger = silentLogger();
   const registry = await StaticTokenRegistry.create({ config, logger });
   registry.close();
+  const compromised = await attachedCompromisedList();
   const handlerWith = (enabled: boolean) =>
     createStaticTokenHandler({
       registry,
       rejections: RejectionLog.create({ logger, source: 'bench' }),
       metrics: noMetrics,
       ledger: new UsageLedger({ enabled }),
+      compromised,
       pluginId: 'bench',
       restrictedAway: new Set<number>(),
     });

@@ -4,6 +4,7 @@
  * tokens through the gatehouse-static handler, within one flush interval
  * (the worst case: nothing drained meanwhile).
  */
+import { attachedCompromisedList } from './compromisedList';
 import { mockServices } from '@backstage/backend-test-utils';
 import { heapUsedAfterGc } from './heap';
 import { UsageLedger } from '../src/inventory/UsageLedger';
@@ -58,6 +59,7 @@ export async function runUsageMemory(
     rejections,
     metrics: { accepted() {}, rejected() {} },
     ledger: randomLedger,
+    compromised: await attachedCompromisedList(),
     pluginId: 'bench',
     restrictedAway: new Set<number>(),
   });

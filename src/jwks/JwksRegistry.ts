@@ -54,6 +54,9 @@ const STAGE: Record<RejectionReason, number> = {
   token_expired_static: 8,
   unknown_token: 0,
   managed_unavailable: 0,
+  // Decided after verification, by the handler, not by an entry's checks.
+  token_compromised: 9,
+  compromised_unavailable: 0,
 };
 
 export type JwksVerification =

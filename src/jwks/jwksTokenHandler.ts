@@ -6,6 +6,8 @@ import type { RejectionLog } from '../lib/RejectionLog';
 import { fingerprintOf } from '../lib/tokenDigest';
 import type { TokenMetrics } from '../lib/tokenMetrics';
 import type { UsageLedger } from '../inventory/UsageLedger';
+import type { CompromisedList } from '../leaks/CompromisedList';
+import { refuseCompromised } from '../leaks/refuseCompromised';
 import { GATEHOUSE_JWKS_TYPE, JwksRegistry } from './JwksRegistry';
 
 /** What `initialize` keeps per `externalAccess` entry. */
@@ -27,12 +29,20 @@ export function createJwksTokenHandler(options: {
   rejections: RejectionLog;
   metrics: TokenMetrics;
   ledger: UsageLedger;
+  compromised: CompromisedList;
   pluginId: string;
   /** Entries whose restrictions leave this plugin out (Backstage answers 403). */
   restrictedAway: ReadonlySet<number>;
 }): ExternalTokenHandler<JwksHandlerContext> {
-  const { registry, rejections, metrics, ledger, pluginId, restrictedAway } =
-    options;
+  const {
+    registry,
+    rejections,
+    metrics,
+    ledger,
+    compromised,
+    pluginId,
+    restrictedAway,
+  } = options;
   return createExternalTokenHandler<JwksHandlerContext>({
     type: GATEHOUSE_JWKS_TYPE,
     initialize({ options: entryOptions }) {
@@ -42,6 +52,21 @@ export function createJwksTokenHandler(options: {
     async verifyToken(token, { entryIndex, usageKey }) {
       const verification = await registry.verify(token, entryIndex);
       if (verification.result === 'accepted') {
+        const mark = compromised.subjectMark(usageKey, verification.subject);
+        if (mark) {
+          // Thrown, not undefined: no later entry may take a leaked subject.
+          refuseCompromised({
+            check: mark,
+            type: GATEHOUSE_JWKS_TYPE,
+            pluginId,
+            fingerprint: fingerprintOf(token),
+            what: `Subject '${verification.subject}' of this identity provider`,
+            rejections,
+            metrics,
+            countAgainst: reason =>
+              ledger.rejected(GATEHOUSE_JWKS_TYPE, usageKey, reason),
+          });
+        }
         metrics.accepted(GATEHOUSE_JWKS_TYPE);
         if (restrictedAway.has(entryIndex)) {
           ledger.rejected(GATEHOUSE_JWKS_TYPE, usageKey, 'restricted');

@@ -10,6 +10,7 @@ import { createTokenMetrics } from '../lib/tokenMetrics';
 import { entriesRestrictedAwayFrom } from '../lib/externalAccessEntries';
 import { credentialInventoryServiceRef } from '../inventory/inventoryServiceRef';
 import { jwtCredentials } from '../inventory/gatehouseCredentials';
+import { compromisedListServiceRef } from '../leaks/compromisedListServiceRef';
 import { createJwksTokenHandler } from './jwksTokenHandler';
 import { GATEHOUSE_JWKS_TYPE, JwksRegistry } from './JwksRegistry';
 
@@ -31,8 +32,15 @@ export const gatehouseJwksTokenHandlerServiceFactory = createServiceFactory({
     pluginMetadata: coreServices.pluginMetadata,
     metrics: metricsServiceRef,
     inventory: credentialInventoryServiceRef,
+    compromised: compromisedListServiceRef,
   },
-  createRootContext({ rootConfig, rootLogger, rootLifecycle, inventory }) {
+  createRootContext({
+    rootConfig,
+    rootLogger,
+    rootLifecycle,
+    inventory,
+    compromised,
+  }) {
     const logger = rootLogger.child({ service: GATEHOUSE_JWKS_TYPE });
     let registry: JwksRegistry;
     try {
@@ -47,11 +55,17 @@ export const gatehouseJwksTokenHandlerServiceFactory = createServiceFactory({
     });
     rootLifecycle.addShutdownHook(() => rejections.close());
     inventory.addLister(jwtCredentials(registry, rootConfig));
-    return { registry, rejections, rootConfig, ledger: inventory.ledger };
+    return {
+      registry,
+      rejections,
+      rootConfig,
+      ledger: inventory.ledger,
+      compromised,
+    };
   },
   factory(
     { pluginMetadata, metrics },
-    { registry, rejections, rootConfig, ledger },
+    { registry, rejections, rootConfig, ledger, compromised },
   ) {
     const pluginId = pluginMetadata.getId();
     return createJwksTokenHandler({
@@ -59,6 +73,7 @@ export const gatehouseJwksTokenHandlerServiceFactory = createServiceFactory({
       rejections,
       metrics: createTokenMetrics(metrics),
       ledger,
+      compromised,
       pluginId,
       restrictedAway: entriesRestrictedAwayFrom(rootConfig, pluginId),
     });

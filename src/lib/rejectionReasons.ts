@@ -22,6 +22,8 @@ export const REJECTION_REASONS = [
   'unknown_token',
   'jwks_unavailable',
   'managed_unavailable',
+  'token_compromised',
+  'compromised_unavailable',
 ] as const;
 
 /** @public */

@@ -4,9 +4,11 @@ import {
 } from '@backstage/backend-defaults/auth';
 import { AuthenticationError, NotAllowedError } from '@backstage/errors';
 import type { RejectionLog } from '../lib/RejectionLog';
-import { fingerprintOf } from '../lib/tokenDigest';
+import { fingerprintOf, sha256Hex } from '../lib/tokenDigest';
 import type { TokenMetrics } from '../lib/tokenMetrics';
 import type { UsageLedger } from '../inventory/UsageLedger';
+import type { CompromisedList } from '../leaks/CompromisedList';
+import { refuseCompromised } from '../leaks/refuseCompromised';
 import { GATEHOUSE_MANAGED_TYPE } from './managedOptions';
 import {
   isManagedToken,
@@ -28,9 +30,11 @@ export function createManagedTokenHandler(options: {
   rejections: RejectionLog;
   metrics: TokenMetrics;
   ledger: UsageLedger;
+  compromised: CompromisedList;
   pluginId: string;
 }): ExternalTokenHandler<void> {
-  const { table, rejections, metrics, ledger, pluginId } = options;
+  const { table, rejections, metrics, ledger, compromised, pluginId } =
+    options;
   return createExternalTokenHandler<void>({
     type: GATEHOUSE_MANAGED_TYPE,
     initialize() {},
@@ -56,6 +60,19 @@ export function createManagedTokenHandler(options: {
         );
       }
       if (verification.result === 'unknown') {
+        // A token marked compromised is revoked too; its holder learns why.
+        const mark = compromised.tokenMark(sha256Hex(token));
+        if (mark && mark !== 'unavailable') {
+          refuseCompromised({
+            check: mark,
+            type: GATEHOUSE_MANAGED_TYPE,
+            pluginId,
+            fingerprint: fingerprintOf(token),
+            what: `Managed token ${fingerprintOf(token)}`,
+            rejections,
+            metrics,
+          });
+        }
         // Not issued, revoked or expired; or mistyped (wrong checksum).
         const detail = isManagedToken(token)
           ? 'a managed token that is not active: never issued here, revoked or expired'

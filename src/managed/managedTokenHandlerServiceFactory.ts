@@ -7,6 +7,7 @@ import { metricsServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { RejectionLog } from '../lib/RejectionLog';
 import { createTokenMetrics } from '../lib/tokenMetrics';
 import { credentialInventoryServiceRef } from '../inventory/inventoryServiceRef';
+import { compromisedListServiceRef } from '../leaks/compromisedListServiceRef';
 import { createManagedTokenHandler } from './managedTokenHandler';
 import { GATEHOUSE_MANAGED_TYPE } from './managedOptions';
 import { managedTokensServiceRef } from './managedTokensServiceRef';
@@ -26,20 +27,36 @@ export const gatehouseManagedTokenHandlerServiceFactory = createServiceFactory({
     pluginMetadata: coreServices.pluginMetadata,
     metrics: metricsServiceRef,
     inventory: credentialInventoryServiceRef,
+    compromised: compromisedListServiceRef,
   },
-  createRootContext({ rootLogger, rootLifecycle, managed, inventory }) {
+  createRootContext({
+    rootLogger,
+    rootLifecycle,
+    managed,
+    inventory,
+    compromised,
+  }) {
     const rejections = RejectionLog.create({
       logger: rootLogger.child({ service: GATEHOUSE_MANAGED_TYPE }),
       source: GATEHOUSE_MANAGED_TYPE,
     });
     rootLifecycle.addShutdownHook(() => rejections.close());
-    return { table: managed.table, rejections, ledger: inventory.ledger };
+    return {
+      table: managed.table,
+      rejections,
+      ledger: inventory.ledger,
+      compromised,
+    };
   },
-  factory({ pluginMetadata, metrics }, { table, rejections, ledger }) {
+  factory(
+    { pluginMetadata, metrics },
+    { table, rejections, ledger, compromised },
+  ) {
     return createManagedTokenHandler({
       table,
       rejections,
       ledger,
+      compromised,
       metrics: createTokenMetrics(metrics),
       pluginId: pluginMetadata.getId(),
     });

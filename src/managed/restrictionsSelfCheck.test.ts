@@ -2,6 +2,7 @@ import type { AuthService } from '@backstage/backend-plugin-api';
 import { mockServices } from '@backstage/backend-test-utils';
 import { NotAllowedError } from '@backstage/errors';
 import { UsageLedger } from '../inventory/UsageLedger';
+import { CompromisedList } from '../leaks/CompromisedList';
 import { RejectionLog } from '../lib/RejectionLog';
 import { fingerprintOfDigest, sha256Hex } from '../lib/tokenDigest';
 import { createManagedToken } from './managedTokenFormat';
@@ -63,6 +64,7 @@ describe('the restrictions self-check', () => {
       rejections: RejectionLog.create({ logger, source: 'test' }),
       metrics: { accepted() {}, rejected() {} } as never,
       ledger: new UsageLedger(),
+      compromised: new CompromisedList({ logger }),
       pluginId: 'gatehouse',
     });
     return {
@@ -124,6 +126,7 @@ describe('the restrictions self-check', () => {
       rejections: RejectionLog.create({ logger, source: 'test' }),
       metrics: { accepted() {}, rejected() {} } as never,
       ledger: new UsageLedger(),
+      compromised: new CompromisedList({ logger }),
       pluginId: 'demo',
     });
     await expect(handler.verifyToken(restricted, undefined)).rejects.toThrow(

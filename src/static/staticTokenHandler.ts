@@ -7,6 +7,8 @@ import type { RejectionLog } from '../lib/RejectionLog';
 import { looksLikeJwt } from '../lib/tokenDigest';
 import type { TokenMetrics } from '../lib/tokenMetrics';
 import type { UsageLedger } from '../inventory/UsageLedger';
+import type { CompromisedList } from '../leaks/CompromisedList';
+import { refuseCompromised } from '../leaks/refuseCompromised';
 import { MANAGED_TOKEN_PREFIX } from '../managed/managedTokenFormat';
 import { looksLikeSubprotocolName } from './staticTokenFormat';
 import {
@@ -30,12 +32,20 @@ export function createStaticTokenHandler(options: {
   rejections: RejectionLog;
   metrics: TokenMetrics;
   ledger: UsageLedger;
+  compromised: CompromisedList;
   pluginId: string;
   /** Entries whose restrictions leave this plugin out (Backstage answers 403). */
   restrictedAway: ReadonlySet<number>;
 }): ExternalTokenHandler<StaticHandlerContext> {
-  const { registry, rejections, metrics, ledger, pluginId, restrictedAway } =
-    options;
+  const {
+    registry,
+    rejections,
+    metrics,
+    ledger,
+    compromised,
+    pluginId,
+    restrictedAway,
+  } = options;
   return createExternalTokenHandler<StaticHandlerContext>({
     type: GATEHOUSE_STATIC_TYPE,
     initialize({ options: entryOptions }) {
@@ -46,6 +56,20 @@ export function createStaticTokenHandler(options: {
       switch (verification.result) {
         case 'accepted': {
           const { record } = verification;
+          const mark = compromised.tokenMark(record.digest);
+          if (mark) {
+            refuseCompromised({
+              check: mark,
+              type: GATEHOUSE_STATIC_TYPE,
+              pluginId,
+              fingerprint: record.fingerprint,
+              what: `Static token ${record.fingerprint}`,
+              rejections,
+              metrics,
+              countAgainst: reason =>
+                ledger.rejected(GATEHOUSE_STATIC_TYPE, record.usageKey, reason),
+            });
+          }
           metrics.accepted(GATEHOUSE_STATIC_TYPE);
           if (restrictedAway.has(entryIndex)) {
             ledger.rejected(

@@ -10,6 +10,7 @@ import { createTokenMetrics } from '../lib/tokenMetrics';
 import { entriesRestrictedAwayFrom } from '../lib/externalAccessEntries';
 import { credentialInventoryServiceRef } from '../inventory/inventoryServiceRef';
 import { staticCredentials } from '../inventory/gatehouseCredentials';
+import { compromisedListServiceRef } from '../leaks/compromisedListServiceRef';
 import { createStaticTokenHandler } from './staticTokenHandler';
 import {
   GATEHOUSE_STATIC_TYPE,
@@ -33,12 +34,14 @@ export const gatehouseStaticTokenHandlerServiceFactory = createServiceFactory({
     pluginMetadata: coreServices.pluginMetadata,
     metrics: metricsServiceRef,
     inventory: credentialInventoryServiceRef,
+    compromised: compromisedListServiceRef,
   },
   async createRootContext({
     rootConfig,
     rootLogger,
     rootLifecycle,
     inventory,
+    compromised,
   }) {
     const logger = rootLogger.child({ service: GATEHOUSE_STATIC_TYPE });
     const registry = await StaticTokenRegistry.create({
@@ -56,11 +59,17 @@ export const gatehouseStaticTokenHandlerServiceFactory = createServiceFactory({
       rejections.close();
     });
     inventory.addLister(staticCredentials(registry, rootConfig));
-    return { registry, rejections, rootConfig, ledger: inventory.ledger };
+    return {
+      registry,
+      rejections,
+      rootConfig,
+      ledger: inventory.ledger,
+      compromised,
+    };
   },
   factory(
     { pluginMetadata, metrics },
-    { registry, rejections, rootConfig, ledger },
+    { registry, rejections, rootConfig, ledger, compromised },
   ) {
     const pluginId = pluginMetadata.getId();
     return createStaticTokenHandler({
@@ -68,6 +77,7 @@ export const gatehouseStaticTokenHandlerServiceFactory = createServiceFactory({
       rejections,
       metrics: createTokenMetrics(metrics),
       ledger,
+      compromised,
       pluginId,
       restrictedAway: entriesRestrictedAwayFrom(rootConfig, pluginId),
     });
