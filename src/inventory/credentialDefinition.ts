@@ -38,12 +38,24 @@ export interface CredentialDefinition {
   revokedAt?: number;
   /** A managed token replaced by a rotation: its successor's inventory id. */
   replacedBy?: string;
+  /** Marked compromised (times in the database's ms). */
+  compromised?: CompromiseRecord;
+  /** For a JWT entry: its subjects refused as compromised, while they are. */
+  compromisedSubjects?: Array<CompromiseRecord & { subject: string }>;
   /** Absent: the credential may call every plugin. */
   accessRestrictions?: AccessRestriction[];
   /** For JWT entries: who issues the tokens and which are taken. */
   jwt?: JwtEntrySummary;
   /** False for Backstage's built-in types, whose requests Gatehouse does not see. */
   usageRecorded: boolean;
+}
+
+/** Who marked a credential compromised, when, why; for a JWT subject, until when. */
+export interface CompromiseRecord {
+  at: number;
+  by: string;
+  reason?: string;
+  until?: number;
 }
 
 /** Lists a source's credentials: from memory, or for managed tokens from the database. */
@@ -56,6 +68,19 @@ export interface CredentialLister {
    * another one.
    */
   identify?(tokenHash: string): CredentialDefinition | undefined;
+  /**
+   * The SHA-256 of the token with this inventory id, for sources that keep
+   * one per token: what a compromised mark is keyed by.
+   */
+  tokenDigest?(id: string): string | undefined | Promise<string | undefined>;
+  /**
+   * For JWT entries: the entry that accepts `token` now (signature, issuer,
+   * audience, claims all checked), its subject and expiry.
+   */
+  identifyJwt?(token: string): Promise<
+    | { entry: CredentialDefinition; subject: string; expiresAt: number }
+    | undefined
+  >;
   /**
    * For a source kept in a database: the page of credentials `query` asks
    * for at `now`, newest first, read there, and how many match in all.

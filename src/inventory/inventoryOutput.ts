@@ -1,12 +1,23 @@
 import {
+  type Compromise,
   type Credential,
   restrictionsText,
 } from '@gatehouse/backstage-plugin-gatehouse-common';
 import { escapeUnsafe } from '../lib/untrustedText';
+import type { CompromiseRecord } from './credentialDefinition';
 import type { InventoryRow, UsageView } from './inventoryRows';
 
 const iso = (ms?: number) =>
   ms === undefined ? undefined : new Date(ms).toISOString();
+
+function compromiseJson(mark: CompromiseRecord): Compromise {
+  return {
+    at: new Date(mark.at).toISOString(),
+    by: mark.by,
+    ...(mark.reason ? { reason: mark.reason } : {}),
+    ...(mark.until !== undefined ? { until: iso(mark.until) } : {}),
+  };
+}
 
 function usageJson(usage: UsageView) {
   return {
@@ -40,6 +51,11 @@ export function rowJson(row: InventoryRow): Credential {
     expiresAt: iso(row.expiresAt),
     revokedAt: iso(row.revokedAt),
     replacedBy: row.replacedBy,
+    compromised: row.compromised && compromiseJson(row.compromised),
+    compromisedSubjects: row.compromisedSubjects?.map(s => ({
+      subject: s.subject,
+      ...compromiseJson(s),
+    })),
     status: row.status,
     accessRestrictions: row.accessRestrictions ?? null,
     jwt: row.jwt,
@@ -66,6 +82,8 @@ const CSV_COLUMNS: Array<[string, (row: InventoryRow) => unknown]> = [
   ['not_before', r => iso(r.notBefore)],
   ['expires_at', r => iso(r.expiresAt)],
   ['revoked_at', r => iso(r.revokedAt)],
+  ['compromised_at', r => iso(r.compromised?.at)],
+  ['compromised_by', r => r.compromised?.by],
   ['restrictions', r => restrictionsText(r.accessRestrictions)],
   ['issuer', r => r.jwt?.issuers?.join(' ')],
   ['audience', r => r.jwt?.audiences?.join(' ')],

@@ -39,11 +39,12 @@ export interface InventoryRow extends CredentialDefinition {
 export function statusOf(
   credential: Pick<
     CredentialDefinition,
-    'revokedAt' | 'expiresAt' | 'notBefore' | 'createdAt'
+    'revokedAt' | 'expiresAt' | 'notBefore' | 'createdAt' | 'compromised'
   >,
   now: number,
   expiringWithinMs: number,
 ): CredentialStatus {
+  if (credential.compromised) return 'compromised';
   if (credential.revokedAt !== undefined) return 'revoked';
   if (credential.expiresAt !== undefined && credential.expiresAt <= now) {
     return 'expired';

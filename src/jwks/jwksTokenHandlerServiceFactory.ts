@@ -54,7 +54,7 @@ export const gatehouseJwksTokenHandlerServiceFactory = createServiceFactory({
       source: GATEHOUSE_JWKS_TYPE,
     });
     rootLifecycle.addShutdownHook(() => rejections.close());
-    inventory.addLister(jwtCredentials(registry, rootConfig));
+    inventory.addLister(jwtCredentials(registry, rootConfig, compromised));
     return {
       registry,
       rejections,

@@ -1,5 +1,15 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
+import type { CompromiseRecord } from '../inventory/credentialDefinition';
 import type { CompromisedMark, CompromisedStore } from './CompromisedStore';
+
+function recordOf(mark: CompromisedMark): CompromiseRecord {
+  return {
+    at: mark.markedAt,
+    by: mark.markedBy,
+    ...(mark.reason ? { reason: mark.reason } : {}),
+    ...(mark.until !== undefined ? { until: mark.until } : {}),
+  };
+}
 
 /** How the list keeps up with the database (`gatehouse.leaks`). */
 export interface CompromisedSyncSettings {
@@ -118,6 +128,22 @@ export class CompromisedList {
     if (this.#subjects.size === 0) return undefined;
     const mark = this.#subjects.get(entryKey)?.get(subject);
     return mark && mark.until! > this.now() ? mark : undefined;
+  }
+
+  /** What the inventory says of the token with this SHA-256, if it is marked. */
+  compromiseOf(digest: string): CompromiseRecord | undefined {
+    const mark = this.#byDigest.get(digest);
+    return mark && recordOf(mark);
+  }
+
+  /** The subjects of a JWT entry refused now, for the inventory. */
+  compromisedSubjects(
+    entryKey: string,
+  ): Array<CompromiseRecord & { subject: string }> {
+    const now = this.now();
+    return [...(this.#subjects.get(entryKey)?.values() ?? [])]
+      .filter(mark => mark.until! > now)
+      .map(mark => ({ subject: mark.subject!, ...recordOf(mark) }));
   }
 
   /** Every mark held, for the inventory. */

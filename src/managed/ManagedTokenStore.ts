@@ -242,6 +242,14 @@ export class ManagedTokenStore {
     return row ? fromRow(row) : undefined;
   }
 
+  /** The token with this SHA-256, whatever its state. */
+  async getByHash(tokenHash: string): Promise<ManagedTokenRecord | undefined> {
+    const row = await this.#db<Row>(TABLE)
+      .where({ token_hash: tokenHash })
+      .first();
+    return row ? fromRow(row) : undefined;
+  }
+
   /** Every token, newest first: the inventory, revoked and expired included. */
   async list(): Promise<ManagedTokenRecord[]> {
     const rows = await this.#db<Row>(TABLE)

@@ -14,6 +14,7 @@ export {
   gatehouseTokenReadPermission as managedTokenReadPermission,
   gatehouseTokenUpdatePermission as managedTokenUpdatePermission,
   gatehouseTokenRevokePermission as managedTokenRevokePermission,
+  gatehouseTokenCompromisePermission,
   gatehouseTokenUnrestrictedPermission as managedTokenUnrestrictedPermission,
   gatehouseCredentialPermissions as CREDENTIAL_PERMISSIONS,
 } from '@gatehouse/backstage-plugin-gatehouse-common';

@@ -75,9 +75,19 @@ function applyStatus(
     b
       .whereRaw('expires_at - ? <= ?', [now, windowMs])
       .whereRaw('4 * (expires_at - ?) <= expires_at - created_at', [now]);
+  // A token marked compromised is revoked too, and listed as compromised.
+  const marked = (b: Builder) =>
+    b
+      .select('mark_key')
+      .from('gatehouse_compromised_credentials')
+      .whereRaw(
+        'gatehouse_compromised_credentials.mark_key = gatehouse_managed_tokens.token_hash',
+      );
   switch (status) {
+    case 'compromised':
+      return qb.whereExists(marked);
     case 'revoked':
-      return qb.whereNotNull('revoked_at');
+      return qb.whereNotNull('revoked_at').whereNotExists(marked);
     case 'expired':
       return qb.whereNull('revoked_at').where('expires_at', '<=', now);
     case 'expiring':

@@ -52,7 +52,7 @@ const subjectSchema = z
   });
 
 /** Text shown to people: the inventory, the page, audit logs, terminals. */
-const readableText = (max: number) =>
+export const readableText = (max: number) =>
   z.string().max(max).refine(isReadableText, UNREADABLE_TEXT_MESSAGE);
 
 const createSchema = z.strictObject({
@@ -82,7 +82,11 @@ export interface CreateRequest {
   accessRestrictions?: ManagedAccessRestriction[];
 }
 
-function parse<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
+/** A request body checked against `schema`; a 400 naming every field otherwise. */
+export function parse<T extends z.ZodType>(
+  schema: T,
+  body: unknown,
+): z.output<T> {
   const result = schema.safeParse(body ?? {});
   if (!result.success) {
     throw new InputError(

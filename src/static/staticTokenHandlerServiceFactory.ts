@@ -58,7 +58,7 @@ export const gatehouseStaticTokenHandlerServiceFactory = createServiceFactory({
       registry.close();
       rejections.close();
     });
-    inventory.addLister(staticCredentials(registry, rootConfig));
+    inventory.addLister(staticCredentials(registry, rootConfig, compromised));
     return {
       registry,
       rejections,

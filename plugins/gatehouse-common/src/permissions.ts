@@ -64,6 +64,20 @@ export const gatehouseTokenRevokePermission = createPermission({
 });
 
 /**
+ * Mark a credential compromised (leaked): every replica refuses it within
+ * seconds, a managed token is revoked too. Checked on the credential, so a
+ * policy may let a team mark its own; not implied by `revoke`, since it
+ * also kills static tokens and JWT subjects, which nobody revokes.
+ *
+ * @public
+ */
+export const gatehouseTokenCompromisePermission = createPermission({
+  name: 'gatehouse.token.compromise',
+  attributes: { action: 'delete' },
+  resourceType: GATEHOUSE_CREDENTIAL_RESOURCE_TYPE,
+});
+
+/**
  * Lifts the scope check from a user's other gatehouse permissions: with it,
  * a user may create (with `gatehouse.token.create`), rotate and revoke
  * (with `gatehouse.token.revoke` as well) tokens of any scope, unrestricted
@@ -90,6 +104,7 @@ export const gatehouseCredentialPermissions = [
   gatehouseTokenReadPermission,
   gatehouseTokenUpdatePermission,
   gatehouseTokenRevokePermission,
+  gatehouseTokenCompromisePermission,
 ];
 
 /**

@@ -28,7 +28,12 @@ export const CREDENTIAL_SOURCES: readonly CredentialSource[] = [
 
 /** @public */
 export type CredentialStatus =
-  'active' | 'expiring' | 'expired' | 'not-yet-valid' | 'revoked';
+  | 'active'
+  | 'expiring'
+  | 'expired'
+  | 'not-yet-valid'
+  | 'revoked'
+  | 'compromised';
 
 /** @public */
 export const CREDENTIAL_STATUSES: readonly CredentialStatus[] = [
@@ -37,7 +42,39 @@ export const CREDENTIAL_STATUSES: readonly CredentialStatus[] = [
   'expired',
   'not-yet-valid',
   'revoked',
+  'compromised',
 ];
+
+/**
+ * A credential marked compromised: refused on every replica from then on
+ * (a JWT subject until `until`).
+ *
+ * @public
+ */
+export interface Compromise {
+  at: string;
+  by: string;
+  reason?: string;
+  until?: string;
+}
+
+/**
+ * POST /api/gatehouse/leaks: the credential marked, and how.
+ *
+ * @public
+ */
+export interface MarkedCompromised {
+  /** Its inventory id. */
+  credential: string;
+  source: CredentialSource;
+  subject: string;
+  fingerprint?: string;
+  compromised: Compromise;
+  /** It had been marked before (the first mark's time and author stand). */
+  alreadyMarked: boolean;
+  /** For a managed token: those revoked with it (made by it, or its rotations). */
+  alsoRevoked?: Array<{ id: string; subject: string }>;
+}
 
 /** @public */
 export interface AccessRestriction {
@@ -89,6 +126,10 @@ export interface Credential {
   revokedAt?: string;
   /** The inventory id of the token that replaced it by rotation. */
   replacedBy?: string;
+  /** Marked compromised: who, when, why. */
+  compromised?: Compromise;
+  /** For a JWT entry: its subjects refused as compromised, while they are. */
+  compromisedSubjects?: Array<Compromise & { subject: string }>;
   status: CredentialStatus;
   accessRestrictions: AccessRestriction[] | null;
   jwt?: JwtEntrySummary;

@@ -144,6 +144,7 @@ const STATUS_WORDS: Record<CredentialStatus, string> = {
   expired: 'expired',
   'not-yet-valid': 'not yet valid',
   revoked: 'revoked',
+  compromised: 'compromised',
 };
 
 /**
