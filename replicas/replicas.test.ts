@@ -16,6 +16,7 @@ import { execFileSync } from 'node:child_process';
 import {
   mkdirSync,
   mkdtempSync,
+  readFileSync,
   renameSync,
   rmSync,
   writeFileSync,
@@ -194,6 +195,8 @@ function replicaConfig(options: {
   issuer: string;
   /** A token owned by NOTICE_OWNER, expiring at expiresAt. */
   expiringToken: string;
+  /** A token the test marks compromised. */
+  leakedToken: string;
   expiresAt: string;
 }) {
   return {
@@ -241,6 +244,10 @@ function replicaConfig(options: {
               subject: 'replicas-file',
               tokensFile: options.tokensFile,
             },
+          },
+          {
+            type: 'gatehouse-static',
+            options: { subject: 'replicas-leaky', token: options.leakedToken },
           },
           {
             type: 'gatehouse-static',
@@ -506,6 +513,82 @@ async function checkManagedTokens(a: Replica, b: Replica, adminToken: string) {
   );
 }
 
+/**
+ * A static token marked compromised on A is refused by B within 2 s, with
+ * the reason code token_compromised; B's inventory shows the same
+ * credential, only marked.
+ */
+async function checkLeak(
+  a: Replica,
+  b: Replica,
+  adminToken: string,
+  leakedToken: string,
+) {
+  await check(
+    'static token marked compromised on A refused by B within 2 s (token_compromised)',
+    async () => {
+      await expectSubject(b, leakedToken, 'replicas-leaky');
+      const row = async (replica: Replica) => {
+        const { json } = await managedApi(
+          replica,
+          adminToken,
+          'GET',
+          '/inventory?subject=replicas-leaky',
+        );
+        const [item] = json.items as Array<Record<string, unknown>>;
+        const { usage: _usage, ...rest } = item;
+        return rest;
+      };
+      const before = await row(b);
+      const { status, json } = await managedApi(
+        a,
+        adminToken,
+        'POST',
+        '/leaks',
+        {
+          token: leakedToken,
+          reason: 'replica test',
+        },
+      );
+      if (status !== 201) fail(`leak on A: ${status} ${JSON.stringify(json)}`);
+      await expectRejected(a, leakedToken);
+      const took = await managedWithin(
+        'the mark on B',
+        async () => (await whoami(b, leakedToken)).status === 401,
+      );
+      console.log(`     refused by B after ${took} ms`);
+      const refused = await whoami(b, leakedToken);
+      if (!refused.body.includes('was marked compromised at')) {
+        fail(`B's answer: ${refused.body.slice(0, 300)}`);
+      }
+      // B's log, written by its process a moment later.
+      await managedWithin(
+        "a token_compromised rejection in B's log",
+        async () =>
+          readFileSync(b.logFile, 'utf8')
+            .split('\n')
+            .some(
+              line =>
+                line.includes('rejected a token') &&
+                line.includes('token_compromised'),
+            ),
+      );
+      await expectSubject(b, adminToken, 'replicas-admin');
+      const after = await row(b);
+      const expected = {
+        ...before,
+        status: 'compromised',
+        compromised: (json as { compromised: unknown }).compromised,
+      };
+      if (JSON.stringify(after) !== JSON.stringify(expected)) {
+        fail(
+          `B's inventory row: ${JSON.stringify(after)}, expected ${JSON.stringify(expected)}`,
+        );
+      }
+    },
+  );
+}
+
 /** A clock this much slow: more than the sync's minute of look-back. */
 const SKEW_MS = -61_000;
 
@@ -655,6 +738,7 @@ async function main() {
     // Owned by the guest, expiring in two days: one notice is due.
     const expiring = {
       expiringToken: createStaticToken(),
+      leakedToken: createStaticToken(),
       expiresAt: new Date(Date.now() + 2 * 86_400_000).toISOString(),
     };
     // One file for both, as every pod mounts the same Secret; each replica
@@ -823,6 +907,7 @@ async function main() {
 
     // 4. Managed tokens across replicas, and through a database outage.
     await checkManagedTokens(a, b, adminToken);
+    await checkLeak(a, b, adminToken, leakedToken);
     await checkUsageAcrossReplicas(a, b, adminToken);
 
     // A third replica, C, whose clock is 61 s slow, for a while.

@@ -73,6 +73,8 @@ export interface CredentialLister {
    * one per token: what a compromised mark is keyed by.
    */
   tokenDigest?(id: string): string | undefined | Promise<string | undefined>;
+  /** For a source kept in a database: the token with this SHA-256, in any state. */
+  findByDigest?(digest: string): Promise<CredentialDefinition | undefined>;
   /**
    * For JWT entries: the entry that accepts `token` now (signature, issuer,
    * audience, claims all checked), its subject and expiry.

@@ -168,6 +168,10 @@ export function managedCredentials(
       const { total, records } = await store.select(query, now, page);
       return { total, items: records.map(definitionOf) };
     },
+    findByDigest: async digest => {
+      const record = await store.getByHash(digest);
+      return record && definitionOf(record);
+    },
     tokenDigest: async id =>
       id.startsWith(MANAGED_PREFIX)
         ? (await store.get(id.slice(MANAGED_PREFIX.length)))?.tokenHash

@@ -102,7 +102,9 @@ export class CompromisedList {
   /** Takes a mark this replica just wrote, before the next read. */
   apply(mark: CompromisedMark): void {
     if (mark.subject !== undefined) {
-      const entryKey = mark.credentialId.slice(mark.credentialId.indexOf(':') + 1);
+      const entryKey = mark.credentialId.slice(
+        mark.credentialId.indexOf(':') + 1,
+      );
       let subjects = this.#subjects.get(entryKey);
       if (!subjects) {
         subjects = new Map();

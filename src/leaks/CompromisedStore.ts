@@ -5,9 +5,7 @@ import { sha256Hex } from '../lib/tokenDigest';
 
 /** Which credentials a mark kills: one token, or one JWT subject of an entry for a while. */
 export type CompromisedSource =
-  | 'gatehouse-static'
-  | 'gatehouse-managed'
-  | 'gatehouse-jwks';
+  'gatehouse-static' | 'gatehouse-managed' | 'gatehouse-jwks';
 
 /** A credential marked compromised, as every replica reads it. */
 export interface CompromisedMark {
@@ -29,7 +27,10 @@ export interface CompromisedMark {
 }
 
 /** What a caller marks; the store stamps the times. */
-export type NewCompromisedMark = Omit<CompromisedMark, 'markedAt' | 'updatedAt'>;
+export type NewCompromisedMark = Omit<
+  CompromisedMark,
+  'markedAt' | 'updatedAt'
+>;
 
 /**
  * The key of a JWT subject's mark at the gatehouse-jwks entry whose usage
@@ -144,4 +145,3 @@ export class CompromisedStore {
     );
   }
 }
-

@@ -79,5 +79,9 @@ export function parseLeakRequest(body: unknown): LeakRequest {
       ...extra,
     };
   }
-  return { source: request.source!, fingerprint: request.fingerprint!, ...extra };
+  return {
+    source: request.source!,
+    fingerprint: request.fingerprint!,
+    ...extra,
+  };
 }

@@ -10,7 +10,10 @@ export const LEAKS_CONFIG_KEY = 'gatehouse.leaks';
 
 const schema = z.strictObject({
   interval: durationSchema
-    .refine(ms => ms >= 100 && ms <= 60_000, 'must be between 100ms and 1 minute')
+    .refine(
+      ms => ms >= 100 && ms <= 60_000,
+      'must be between 100ms and 1 minute',
+    )
     .optional(),
   maxStale: durationSchema
     .refine(ms => ms >= 10_000, 'must be at least 10 seconds')

@@ -25,6 +25,9 @@ import {
 import { managedTokensServiceRef } from './managedTokensServiceRef';
 import { createManagedTokensRouter } from './managedTokensRouter';
 import { ManagedTokenStore } from './ManagedTokenStore';
+import { compromisedListServiceRef } from '../leaks/compromisedListServiceRef';
+import { CompromisedStore } from '../leaks/CompromisedStore';
+import { createLeaksRouter } from '../leaks/leaksRouter';
 import { checkRestrictionsHonoured } from './restrictionsSelfCheck';
 import { createRegisteredPermissions } from './registeredPermissions';
 import { createTokenOptions } from './tokenOptions';
@@ -62,6 +65,7 @@ export const gatehousePlugin = createBackendPlugin({
         notifications: notificationService,
         auditor: coreServices.auditor,
         managed: managedTokensServiceRef,
+        compromised: compromisedListServiceRef,
         inventory: credentialInventoryServiceRef,
         metrics: metricsServiceRef,
         instance: coreServices.rootInstanceMetadata,
@@ -91,6 +95,10 @@ export const gatehousePlugin = createBackendPlugin({
         );
         const db = await deps.database.getClient();
         const usageStore = await UsageStore.create(db);
+        // Read before the backend takes requests: a leaked credential
+        // marked before this replica started is refused from its first one.
+        const compromisedStore = await CompromisedStore.create(db);
+        await deps.compromised.attach(compromisedStore);
         const flusher = new UsageFlusher({
           ledger: inventory.ledger,
           store: usageStore,
@@ -123,12 +131,26 @@ export const gatehousePlugin = createBackendPlugin({
           managedTable: managed.options ? managed.table : undefined,
         });
 
-        if (!managed.options) {
+        const store = managed.options
+          ? await ManagedTokenStore.create(db)
+          : undefined;
+        deps.httpRouter.use(
+          createLeaksRouter({
+            store: compromisedStore,
+            list: deps.compromised,
+            managed: store && { store, table: managed.table },
+            managedTable: managed.table,
+            httpAuth: deps.httpAuth,
+            decideAccess,
+            auditor: deps.auditor,
+            credentialListers: () => inventory.listers(),
+          }),
+        );
+        if (!store || !managed.options) {
           deps.httpRouter.use(managedTokensOff());
           return;
         }
-        const store = await ManagedTokenStore.create(db);
-        inventory.addLister(managedCredentials(store));
+        inventory.addLister(managedCredentials(store, deps.compromised));
         await managed.table.attach(store);
         // After start-up, when the auth service takes requests as it will.
         deps.lifecycle.addStartupHook(async () => {

@@ -17,6 +17,7 @@ import {
 import type { ResourcePermission } from '@backstage/plugin-permission-common';
 import type { JsonObject } from '@backstage/types';
 import express, { Request } from 'express';
+import { jsonBody } from '../lib/jsonBody';
 import Router from 'express-promise-router';
 import { randomUUID } from 'node:crypto';
 import type { CredentialLister } from '../inventory/credentialDefinition';
@@ -125,24 +126,7 @@ export async function createManagedTokensRouter(options: {
     registeredPermissions: options.registeredPermissions,
   };
   const router = Router();
-  router.use(express.json({ limit: '16kb' }));
-  // A body that is not JSON, or too large: the caller's mistake, not a 500.
-  router.use(
-    (
-      error: { type?: string; status?: number },
-      _req: Request,
-      _res: express.Response,
-      next: express.NextFunction,
-    ) => {
-      if (error?.type === 'entity.too.large') {
-        next(new InputError('Invalid request: the body is larger than 16 KiB'));
-      } else if (error?.type === 'entity.parse.failed') {
-        next(new InputError('Invalid request: the body is not JSON'));
-      } else {
-        next(error);
-      }
-    },
-  );
+  router.use(jsonBody());
 
   /**
    * The caller, and its decision on each of `required` and then of `also`;
