@@ -24,6 +24,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isDeepStrictEqual } from 'node:util';
 import { stringify } from 'yaml';
 import { ManagedTokenStore } from '../src/managed/ManagedTokenStore';
 import { createStaticToken } from '../src/static/staticTokenFormat';
@@ -580,7 +581,7 @@ async function checkLeak(
         status: 'compromised',
         compromised: (json as { compromised: unknown }).compromised,
       };
-      if (JSON.stringify(after) !== JSON.stringify(expected)) {
+      if (!isDeepStrictEqual(after, expected)) {
         fail(
           `B's inventory row: ${JSON.stringify(after)}, expected ${JSON.stringify(expected)}`,
         );
@@ -738,9 +739,9 @@ async function main() {
     // Owned by the guest, expiring in two days: one notice is due.
     const expiring = {
       expiringToken: createStaticToken(),
-      leakedToken: createStaticToken(),
       expiresAt: new Date(Date.now() + 2 * 86_400_000).toISOString(),
     };
+    const leakedToken = createStaticToken();
     // One file for both, as every pod mounts the same Secret; each replica
     // watches it on its own.
     const tokensFile = join(workDir, 'tokens.yaml');
@@ -764,6 +765,7 @@ async function main() {
             adminToken,
             tokensFile,
             issuer: idp!.issuer,
+            leakedToken,
             ...expiring,
           }),
         ),
@@ -921,6 +923,7 @@ async function main() {
           adminToken,
           tokensFile,
           ...expiring,
+          leakedToken,
           issuer: idp.issuer,
         }),
       ),

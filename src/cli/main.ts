@@ -3,6 +3,7 @@ import { CliIo, CliUsageError, guardedIo, processIo } from './io';
 import { configCheckCommand, CONFIG_CHECK_USAGE } from './configCheckCommand';
 import { explainCommand, EXPLAIN_USAGE } from './explainCommand';
 import { inventoryCommand, INVENTORY_USAGE } from './inventoryCommand';
+import { leakCommand, LEAK_USAGE } from './leakCommand';
 import {
   managedTokensCommand,
   MANAGED_TOKENS_USAGE,
@@ -16,7 +17,7 @@ Commands that call the backend take --backend-url <url>, or read it from
 GATEHOUSE_BACKEND_URL; those that act as a caller read its token from
 GATEHOUSE_TOKEN (never from the command line).
 
-${TOKEN_USAGE}${MANAGED_TOKENS_USAGE}${INVENTORY_USAGE}${EXPLAIN_USAGE}${CONFIG_CHECK_USAGE}${VAULT_CONFIG_USAGE}`;
+${TOKEN_USAGE}${MANAGED_TOKENS_USAGE}${INVENTORY_USAGE}${LEAK_USAGE}${EXPLAIN_USAGE}${CONFIG_CHECK_USAGE}${VAULT_CONFIG_USAGE}`;
 
 /** Runs the `gatehouse` command; resolves to the process exit code. */
 export async function main(
@@ -47,6 +48,9 @@ export async function main(
     }
     if (group === 'inventory') {
       return await inventoryCommand(argv.slice(1), io);
+    }
+    if (group === 'leak') {
+      return await leakCommand(argv.slice(1), io);
     }
     if (group === 'vault-config') {
       return await vaultConfigCommand(argv.slice(1), io);

@@ -128,7 +128,7 @@ describe.each(testDatabases())('CompromisedList on %s', (_name, open) => {
   it('fails closed once the database has not been read for maxStale, and recovers', async () => {
     const list = await newList();
     const clean = sha256Hex('clean-token');
-    await database.db.destroy(); // every read fails from now on
+    await database.close(); // every read fails from now on
     await list.sync();
     clock += MAX_STALE_MS; // exactly maxStale: still trusted
     expect(list.tokenMark(clean)).toBeUndefined();
@@ -144,7 +144,7 @@ describe.each(testDatabases())('CompromisedList on %s', (_name, open) => {
   });
 
   it('fails start-up when the list cannot be read at all', async () => {
-    await database.db.destroy();
+    await database.close();
     const list = new CompromisedList({
       logger: mockServices.rootLogger({ level: 'none' }),
     });

@@ -1,4 +1,9 @@
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
+import {
+  runBuiltGatehouseInProcess,
+  withGatehouseToken,
+} from '../testing/runCli';
 import { createManagedToken, gatehouseApi, whoami } from '../testing/requests';
 import {
   GatehouseTestBackend,
@@ -15,6 +20,7 @@ const LEAKED = 'gth_leaks-test-leaked-0123456789abcdefghi';
 const BY_FINGERPRINT = 'gth_leaks-test-by-fingerprint-0123456789a';
 const BY_ID = 'gth_leaks-test-by-id-0123456789abcdefghijk';
 const BYSTANDER = 'gth_leaks-test-bystander-0123456789abcdef';
+const CLI_LEAKED = 'gth_leaks-test-cli-leaked-0123456789abcd';
 const READ_ONLY = 'gth_leaks-test-read-only-0123456789abcdefg';
 
 /** A row of an answer, read loosely: the test checks its shape. */
@@ -44,6 +50,7 @@ describe('POST /api/gatehouse/leaks', () => {
               { token: BY_FINGERPRINT, subject: 'ci-by-fingerprint' },
               { token: BY_ID, subject: 'ci-by-id' },
               { token: BYSTANDER, subject: 'bystander' },
+              { token: CLI_LEAKED, subject: 'ci-by-cli' },
             ],
           },
         },
@@ -351,6 +358,53 @@ describe('POST /api/gatehouse/leaks', () => {
     const jwt = await leak({ token: expiredJwt });
     expect(jwt.status).toBe(404);
     expect(jwt.body.error.message).toContain('name its entry and subject');
+  });
+
+  it('marks from the CLI, the token read from standard input', async () => {
+    const { port } = backend.server.address() as AddressInfo;
+    const base = `http://127.0.0.1:${port}`;
+    await withGatehouseToken(ADMIN, async () => {
+      const fromStdin = await runBuiltGatehouseInProcess(
+        ['leak', '--backend-url', base, '--reason', 'found in a gist'],
+        { input: `${CLI_LEAKED}\n` },
+      );
+      expect(fromStdin).toEqual({
+        status: 0,
+        stdout: expect.stringMatching(
+          /^Marked gatehouse-static:[0-9a-f]{8} compromised: every replica refuses it within seconds\.\n  gatehouse-static  ci-by-cli  fingerprint [0-9a-f]{8}\n/,
+        ),
+        stderr: '',
+      });
+      expect(fromStdin.stdout).not.toContain(CLI_LEAKED);
+      expect((await whoami(backend, CLI_LEAKED)).status).toBe(401);
+
+      const again = await runBuiltGatehouseInProcess(
+        ['leak', '--backend-url', base, '--json'],
+        { input: CLI_LEAKED },
+      );
+      expect(JSON.parse(again.stdout)).toMatchObject({
+        alreadyMarked: true,
+        compromised: { by: 'admin', reason: 'found in a gist' },
+      });
+
+      const empty = await runBuiltGatehouseInProcess([
+        'leak',
+        '--backend-url',
+        base,
+      ]);
+      expect(empty.status).toBe(2);
+      expect(empty.stderr).toContain('No token on standard input');
+      // A token on the command line is not an option.
+      const onArgv = await runBuiltGatehouseInProcess([
+        'leak',
+        BYSTANDER,
+        '--backend-url',
+        base,
+      ]);
+      expect(onArgv.status).toBe(2);
+      expect(onArgv.stderr).not.toContain(BYSTANDER);
+    });
+    expect((await whoami(backend, BYSTANDER)).status).toBe(200);
   });
 
   it('answers 403 to a caller without gatehouse.token.compromise, and 401 to none', async () => {

@@ -32,6 +32,7 @@ export function runGatehouse(
  */
 export async function runBuiltGatehouseInProcess(
   args: string[],
+  options: { input?: string } = {},
 ): Promise<{ status: number; stdout: string; stderr: string }> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { main } = require(join(ROOT, '.gatehouse-test-build/dist/cli/main'));
@@ -41,7 +42,7 @@ export async function runBuiltGatehouseInProcess(
     stdout: { write: (text: string) => (stdout += text) },
     stderr: { write: (text: string) => (stderr += text) },
     stdinIsTty: false,
-    readStdin: async () => '',
+    readStdin: async () => options.input ?? '',
   });
   return { status, stdout, stderr };
 }
