@@ -1,6 +1,8 @@
-import type {
-  Access,
-  Inventory,
+import {
+  type Access,
+  type Credential,
+  gatehouseTokenCompromisePermission,
+  type Inventory,
 } from '@gatehouse/backstage-plugin-gatehouse-common';
 import type {
   BackstageCredentials,
@@ -33,7 +35,7 @@ import { readInventoryPage } from './readInventoryRows';
 import type { UsageStore } from './UsageStore';
 
 /** What a caller may do to a row, as the page shows it. */
-type RowAction = 'rotate' | 'revoke' | 'update';
+type RowAction = NonNullable<Credential['actions']>[number];
 
 /**
  * `GET /api/gatehouse/inventory`: every credential the backend accepts, from
@@ -63,28 +65,34 @@ export function createInventoryRouter(options: {
     const credentials = await httpAuth.credentials(req, {
       allow: ['user', 'service'],
     });
-    const [read, create, revoke, update] = await decideAccess(credentials, [
-      managedTokenReadPermission,
-      managedTokenCreatePermission,
-      managedTokenRevokePermission,
-      managedTokenUpdatePermission,
-    ]);
-    return { credentials, read, create, revoke, update };
+    const [read, create, revoke, update, compromise] = await decideAccess(
+      credentials,
+      [
+        managedTokenReadPermission,
+        managedTokenCreatePermission,
+        managedTokenRevokePermission,
+        managedTokenUpdatePermission,
+        gatehouseTokenCompromisePermission,
+      ],
+    );
+    return { credentials, read, create, revoke, update, compromise };
   };
 
   router.get('/access', async (req, res) => {
-    const { read, create, revoke, update } = await decide(req);
+    const { read, create, revoke, update, compromise } = await decide(req);
     const managed = options.managedTokens();
     res.json({
       read: read.scope,
       create: managed ? create.scope : 'none',
       revoke: managed ? revoke.scope : 'none',
       update: managed ? update.scope : 'none',
+      compromise: compromise.scope,
     } satisfies Access);
   });
 
   router.get('/inventory', async (req, res) => {
-    const { credentials, read, create, revoke, update } = await decide(req);
+    const { credentials, read, create, revoke, update, compromise } =
+      await decide(req);
     if (read.scope === 'none') {
       throw new NotAllowedError(
         `This caller may not use ${managedTokenReadPermission.name}`,
@@ -124,7 +132,7 @@ export function createInventoryRouter(options: {
       res.send(rowsCsv(rows));
       return;
     }
-    const actionsOf = rowActions({ create, revoke, update });
+    const actionsOf = rowActions({ create, revoke, update, compromise });
     res.json({
       generatedAt: new Date(at).toISOString(),
       total: page.total,
@@ -152,20 +160,31 @@ export function createInventoryRouter(options: {
 }
 
 /**
- * The changes a caller may make to a managed token, by the policy (whether
- * its own authority covers the token's scope is checked when it asks).
+ * The changes a caller may make to a credential, by the policy (whether its
+ * own authority covers a managed token's scope is checked when it asks):
+ * mark a static or managed token compromised; rotate, revoke, update a
+ * managed token that is not revoked.
  */
 function rowActions(may: {
   create: CredentialPermissionDecision;
   revoke: CredentialPermissionDecision;
   update: CredentialPermissionDecision;
+  compromise: CredentialPermissionDecision;
 }): (row: InventoryRow) => RowAction[] {
   return row => {
-    if (row.source !== 'gatehouse-managed' || row.revokedAt !== undefined) {
-      return [];
-    }
     const resource = credentialResource(row);
     const actions: RowAction[] = [];
+    if (
+      (row.source === 'gatehouse-static' ||
+        row.source === 'gatehouse-managed') &&
+      !row.compromised &&
+      may.compromise.allows(resource)
+    ) {
+      actions.push('compromise');
+    }
+    if (row.source !== 'gatehouse-managed' || row.revokedAt !== undefined) {
+      return actions;
+    }
     const revoke = may.revoke.allows(resource);
     if (revoke && row.status !== 'expired' && may.create.allows(resource)) {
       actions.push('rotate');

@@ -136,8 +136,12 @@ export interface Credential {
   usage: Usage | null;
   subjects?: Array<Usage & { subject: string }>;
   otherSubjects?: number;
-  /** What the signed-in user may do to it (managed tokens; absent from older backends). */
-  actions?: Array<'rotate' | 'revoke' | 'update'>;
+  /**
+   * What the signed-in user may do to it: rotate, revoke and update managed
+   * tokens; mark a static or managed token compromised (absent from older
+   * backends).
+   */
+  actions?: Array<'rotate' | 'revoke' | 'update' | 'compromise'>;
 }
 
 /**
@@ -157,6 +161,8 @@ export interface Access {
   create: AccessScope;
   revoke: AccessScope;
   update: AccessScope;
+  /** Mark credentials compromised (absent from older backends). */
+  compromise?: AccessScope;
 }
 
 /** @public */

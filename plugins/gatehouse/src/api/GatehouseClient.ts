@@ -5,6 +5,7 @@ import type {
   InventoryFilters,
   InventoryPage,
   IssuedToken,
+  MarkedCompromised,
   NewToken,
   RevokedToken,
   TokenOptions,
@@ -75,6 +76,20 @@ export class GatehouseClient {
       `/tokens/${encodeURIComponent(id)}`,
       reason ? { reason } : {},
     );
+  }
+
+  /**
+   * Marks a static or managed token compromised by its inventory id: every
+   * replica refuses it within seconds (a managed token is revoked too).
+   */
+  markCompromised(
+    credentialId: string,
+    reason?: string,
+  ): Promise<MarkedCompromised> {
+    return this.#call('POST', '/leaks', {
+      credential: credentialId,
+      ...(reason ? { reason } : {}),
+    });
   }
 
   rotateToken(

@@ -14,6 +14,7 @@ import {
   inventoryOf,
 } from '../testing/fakeBackend';
 import {
+  EVERY_PERMISSION,
   afterTransitions,
   clickOutside,
   openDetails,
@@ -290,5 +291,110 @@ describe('the details dialog', () => {
     const status = await within(dialog).findByRole('status');
     expect(status).toHaveTextContent(/every replica within seconds/);
     expect(within(status).queryByRole('list')).toBeNull();
+  });
+  it('marks a static token compromised after a confirmation that names it, with where it leaked, and says what comes next', async () => {
+    const leaky: Credential = { ...CREDENTIALS[0], actions: ['compromise'] };
+    const backend = fakeBackend((method, _url, body) =>
+      method === 'POST'
+        ? [
+            201,
+            {
+              credential: leaky.id,
+              source: 'gatehouse-static',
+              subject: 'ci-pipeline',
+              fingerprint: '3f9a61c2',
+              compromised: {
+                at: '2026-12-07T10:00:00.000Z',
+                by: 'user:default/alice',
+                reason: body.reason,
+              },
+              alreadyMarked: false,
+            },
+          ]
+        : [200, inventoryOf([leaky, ...CREDENTIALS.slice(1)])],
+    );
+    await renderPage(backend);
+    const dialog = await openDetails('ci-pipeline');
+    // A static token is not revoked or rotated here: it lives in config.
+    expect(
+      within(dialog).queryByRole('button', { name: 'Revoke…' }),
+    ).toBeNull();
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Mark as compromised…' }),
+    );
+    expect(
+      within(dialog).getByText('Mark this token as compromised?'),
+    ).toBeVisible();
+    const token = within(dialog).getByRole('table', { name: 'The token' });
+    expect(
+      within(token).getByRole('rowheader', { name: 'Fingerprint' })
+        .nextElementSibling,
+    ).toHaveTextContent('3f9a61c2');
+    expect(backend.requests.some(r => r.method === 'POST')).toBe(false);
+    await userEvent.type(
+      within(dialog).getByRole('textbox', {
+        name: 'Where it leaked (optional)',
+      }),
+      'pasted in a chat',
+    );
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Mark as compromised' }),
+    );
+    const status = await within(dialog).findByRole('status');
+    expect(status).toHaveTextContent(
+      'Marked compromised. The token of ci-pipeline (fingerprint 3f9a61c2) is refused on every replica within seconds.',
+    );
+    expect(status).toHaveTextContent(
+      'remove the old token from the configuration',
+    );
+    const posted = backend.requests.find(r => r.method === 'POST');
+    expect(posted?.url.pathname).toBe('/api/gatehouse/leaks');
+    expect(posted?.body).toEqual({
+      credential: leaky.id,
+      reason: 'pasted in a chat',
+    });
+    expect(
+      within(dialog).queryByRole('button', { name: /compromised/ }),
+    ).toBeNull();
+  });
+
+  it('offers no marking without the permission, and shows who marked a credential, when and why', async () => {
+    const marked: Credential = {
+      ...CREDENTIALS[0],
+      status: 'compromised',
+      compromised: {
+        at: '2026-12-07T10:00:00.000Z',
+        by: 'user:default/alice',
+        reason: 'pasted in a chat',
+      },
+    };
+    const unmarked: Credential = { ...CREDENTIALS[0], actions: ['compromise'] };
+    await renderPage(
+      fakeBackend(() => [
+        200,
+        inventoryOf([marked, { ...unmarked, id: 'x', subject: 'other-ci' }]),
+      ]),
+      EVERY_PERMISSION.filter(p => p !== 'gatehouse.token.compromise'),
+    );
+    await userEvent.click(
+      await screen.findByRole('button', { name: 'other-ci' }),
+    );
+    const other = await screen.findByRole('dialog');
+    expect(
+      within(other).queryByRole('button', { name: /compromised/ }),
+    ).toBeNull();
+    await userEvent.click(within(other).getByRole('button', { name: 'Close' }));
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+
+    const dialog = await openDetails('ci-pipeline');
+    const value = (name: string) =>
+      within(dialog).getByRole('rowheader', { name }).nextElementSibling;
+    expect(value('Status')).toHaveTextContent('compromised');
+    expect(value('Marked compromised')).toHaveTextContent(
+      `${new Date('2026-12-07T10:00:00.000Z').toLocaleString()} by user:default/alice: pasted in a chat`,
+    );
+    expect(
+      within(dialog).queryByRole('button', { name: /compromised/ }),
+    ).toBeNull();
   });
 });

@@ -11,10 +11,17 @@ import {
   TableBody,
   TableCell,
   TableRow,
+  TextField,
   Typography,
 } from '@material-ui/core';
 import { type ReactNode, useState } from 'react';
-import type { Credential, IssuedToken, RevokedToken } from '../api/types';
+import type {
+  Compromise,
+  Credential,
+  IssuedToken,
+  MarkedCompromised,
+  RevokedToken,
+} from '../api/types';
 import { IssuedTokenPanel } from './IssuedTokenPanel';
 import { OwnerLink } from './OwnerLink';
 import { useReadableLabel } from './readableLabel';
@@ -41,6 +48,10 @@ function Owner(props: { owner?: string | null }) {
   );
 }
 
+/** "11/1/2026, 10:00:00 AM by user:default/alice: pasted in a chat". */
+const compromiseText = (mark: Compromise) =>
+  `${time(mark.at)} by ${mark.by}${mark.reason ? `: ${mark.reason}` : ''}`;
+
 function rows(c: Credential): Array<[string, ReactNode]> {
   return [
     [
@@ -65,6 +76,18 @@ function rows(c: Credential): Array<[string, ReactNode]> {
     // A JWT issuer's tokens carry their own expiry: it has none to show.
     ['Expires', c.source.endsWith('jwks') ? '' : fullTime(c.expiresAt)],
     ['Revoked', time(c.revokedAt)],
+    ['Marked compromised', c.compromised ? compromiseText(c.compromised) : ''],
+    [
+      'Subjects refused',
+      c.compromisedSubjects?.length
+        ? c.compromisedSubjects
+            .map(
+              s =>
+                `${s.subject} until ${time(s.until)} (marked ${compromiseText(s)})`,
+            )
+            .join('; ')
+        : '',
+    ],
     ['Status', <StatusChip status={c.status} />],
     ['Restricted to', <RestrictionChips restrictions={c.accessRestrictions} />],
     ['Last used', lastUsedText(c)],
@@ -149,7 +172,28 @@ function tokenSummary(c: Credential): Array<[string, string]> {
   ).filter(([, value]) => value);
 }
 
-type Confirming = 'revoke' | 'rotate' | undefined;
+type Confirming = 'revoke' | 'rotate' | 'compromise' | undefined;
+
+const CONFIRM_QUESTION: Record<NonNullable<Confirming>, string> = {
+  revoke: 'Revoke this token?',
+  rotate: 'Rotate this token?',
+  compromise: 'Mark this token as compromised?',
+};
+
+const CONFIRM_CONSEQUENCE: Record<NonNullable<Confirming>, string> = {
+  revoke:
+    'Every replica refuses it within seconds, and the tokens it led to (its rotations, tokens made with it) with it; this cannot be undone.',
+  rotate:
+    'A new token with the same subject and scope is shown once; the current one keeps working for the overlap configured on the backend.',
+  compromise:
+    'Every replica refuses it within seconds, whatever the configuration says; a managed token is revoked too, with the tokens it led to. This cannot be undone: its callers need a new credential.',
+};
+
+const CONFIRM_BUTTON: Record<NonNullable<Confirming>, string> = {
+  revoke: 'Revoke',
+  rotate: 'Rotate',
+  compromise: 'Mark as compromised',
+};
 
 /**
  * One credential, every field; for a managed token that is still valid,
@@ -163,7 +207,13 @@ export function CredentialDetails(props: {
   onClose: () => void;
   canRevoke: boolean;
   canRotate: boolean;
+  /** Whether the policy lets the user mark this credential compromised. */
+  canMarkCompromised?: boolean;
   onRevoke: (credential: Credential) => Promise<RevokedToken>;
+  onMarkCompromised?: (
+    credential: Credential,
+    reason?: string,
+  ) => Promise<MarkedCompromised>;
   onRotate: (credential: Credential) => Promise<IssuedToken>;
   backendBaseUrl: string;
 }) {
@@ -174,6 +224,8 @@ export function CredentialDetails(props: {
   const [error, setError] = useState<string>();
   const [rotated, setRotated] = useState<IssuedToken>();
   const [revoked, setRevoked] = useState<RevokedToken>();
+  const [marked, setMarked] = useState<MarkedCompromised>();
+  const [leakNote, setLeakNote] = useState('');
   const [reminder, setReminder] = useState(false);
 
   const close = () => {
@@ -181,6 +233,8 @@ export function CredentialDetails(props: {
     setError(undefined);
     setRotated(undefined);
     setRevoked(undefined);
+    setMarked(undefined);
+    setLeakNote('');
     setReminder(false);
     props.onClose();
   };
@@ -202,6 +256,10 @@ export function CredentialDetails(props: {
     try {
       if (confirming === 'revoke') {
         setRevoked(await props.onRevoke(c!));
+      } else if (confirming === 'compromise') {
+        setMarked(
+          await props.onMarkCompromised!(c!, leakNote.trim() || undefined),
+        );
       } else {
         setRotated(await props.onRotate(c!));
       }
@@ -212,7 +270,25 @@ export function CredentialDetails(props: {
       setBusy(false);
     }
   };
-  const alsoRevoked = revoked?.alsoRevoked ?? [];
+  const alsoRevoked = revoked?.alsoRevoked ?? marked?.alsoRevoked ?? [];
+  const alsoRevokedList = alsoRevoked.length > 0 && (
+    <>
+      <Typography>
+        Also revoked with it, as it led to them (its rotations, tokens made with
+        it):
+      </Typography>
+      <ul aria-label="Also revoked">
+        {alsoRevoked.map(token => (
+          <li key={token.id}>
+            {token.subject}{' '}
+            <Typography component="span" variant="body2">
+              (id {token.id})
+            </Typography>
+          </li>
+        ))}
+      </ul>
+    </>
+  );
 
   let content;
   if (rotated) {
@@ -231,40 +307,53 @@ export function CredentialDetails(props: {
           {c.fingerprint ? ` (fingerprint ${c.fingerprint})` : ''} is refused on
           every replica within seconds.
         </Typography>
-        {alsoRevoked.length > 0 && (
-          <>
-            <Typography>
-              Also revoked with it, as it led to them (its rotations, tokens
-              made with it):
-            </Typography>
-            <ul aria-label="Also revoked">
-              {alsoRevoked.map(token => (
-                <li key={token.id}>
-                  {token.subject}{' '}
-                  <Typography component="span" variant="body2">
-                    (id {token.id})
-                  </Typography>
-                </li>
-              ))}
-            </ul>
-          </>
-        )}
+        {alsoRevokedList}
+      </Box>
+    );
+  } else if (marked && c) {
+    content = (
+      <Box role="status">
+        <Typography paragraph>
+          <strong>Marked compromised.</strong> The token of {c.subject}
+          {c.fingerprint ? ` (fingerprint ${c.fingerprint})` : ''} is refused on
+          every replica within seconds
+          {marked.alreadyMarked
+            ? `; it had been marked already, ${compromiseText(marked.compromised)}`
+            : ''}
+          .
+        </Typography>
+        {alsoRevokedList}
+        <Typography paragraph>
+          Next: give its callers a new credential
+          {c.source === 'gatehouse-static'
+            ? ', then remove the old token from the configuration'
+            : ''}
+          , and find where it leaked.
+        </Typography>
       </Box>
     );
   } else if (confirming && c) {
     content = (
       <>
         <DialogContentText color="textPrimary">
-          {confirming === 'revoke'
-            ? 'Revoke this token?'
-            : 'Rotate this token?'}
+          {CONFIRM_QUESTION[confirming]}
         </DialogContentText>
         <Fields label="The token" rows={tokenSummary(c)} />
+        {confirming === 'compromise' && (
+          <TextField
+            id="gatehouse-leak-note"
+            label="Where it leaked (optional)"
+            helperText="Shown in the inventory and the audit log"
+            value={leakNote}
+            onChange={e => setLeakNote(e.target.value)}
+            inputProps={{ maxLength: 500 }}
+            fullWidth
+            margin="normal"
+          />
+        )}
         <Box mt={2}>
           <DialogContentText color="textPrimary">
-            {confirming === 'revoke'
-              ? 'Every replica refuses it within seconds, and the tokens it led to (its rotations, tokens made with it) with it; this cannot be undone.'
-              : 'A new token with the same subject and scope is shown once; the current one keeps working for the overlap configured on the backend.'}
+            {CONFIRM_CONSEQUENCE[confirming]}
           </DialogContentText>
         </Box>
       </>
@@ -301,7 +390,7 @@ export function CredentialDetails(props: {
               variant="contained"
               disabled={busy}
             >
-              {confirming === 'revoke' ? 'Revoke' : 'Rotate'}
+              {CONFIRM_BUTTON[confirming]}
             </Button>
           </>
         ) : rotated ? (
@@ -310,12 +399,20 @@ export function CredentialDetails(props: {
           </Button>
         ) : (
           <>
-            {manageable && !revoked && props.canRotate && (
+            {manageable && !revoked && !marked && props.canRotate && (
               <Button onClick={() => setConfirming('rotate')}>Rotate…</Button>
             )}
-            {manageable && !revoked && props.canRevoke && (
+            {manageable && !revoked && !marked && props.canRevoke && (
               <Button onClick={() => setConfirming('revoke')} color="secondary">
                 Revoke…
+              </Button>
+            )}
+            {props.canMarkCompromised && !revoked && !marked && (
+              <Button
+                onClick={() => setConfirming('compromise')}
+                color="secondary"
+              >
+                Mark as compromised…
               </Button>
             )}
             <Button onClick={close} color="primary">

@@ -117,6 +117,14 @@ export function ServiceAccessContent() {
     },
     [client, inventory],
   );
+  const onMarkCompromised = useCallback(
+    async (credential: Credential, reason?: string) => {
+      const marked = await client.markCompromised(credential.id, reason);
+      inventory.retry();
+      return marked;
+    },
+    [client, inventory],
+  );
   const clearFilters = () => {
     setFilters({});
     setFilterBar(n => n + 1);
@@ -242,7 +250,9 @@ export function ServiceAccessContent() {
         // What the policy allows the user on this token (its owner, say).
         canRevoke={!!selected?.actions?.includes('revoke')}
         canRotate={!!selected?.actions?.includes('rotate')}
+        canMarkCompromised={!!selected?.actions?.includes('compromise')}
         onRevoke={onRevoke}
+        onMarkCompromised={onMarkCompromised}
         onRotate={onRotate}
         backendBaseUrl={backendBaseUrl}
       />

@@ -10,6 +10,7 @@ const STATUSES: Array<[CredentialStatus, string]> = [
   ['expired', 'expired'],
   ['not-yet-valid', 'not yet valid'],
   ['revoked', 'revoked'],
+  ['compromised', 'compromised'],
 ];
 
 describe.each(['light', 'dark'] as const)(

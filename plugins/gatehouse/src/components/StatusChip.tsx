@@ -3,7 +3,7 @@ import { alpha } from '@material-ui/core/styles';
 import type { CredentialStatus } from '../api/types';
 import { statusText } from '@gatehouse/backstage-plugin-gatehouse-common';
 
-type Severity = 'success' | 'warning' | 'error' | 'info' | 'muted';
+type Severity = 'success' | 'warning' | 'error' | 'alarm' | 'info' | 'muted';
 
 const SEVERITY: Record<CredentialStatus, Severity> = {
   active: 'success',
@@ -11,6 +11,7 @@ const SEVERITY: Record<CredentialStatus, Severity> = {
   expired: 'error',
   'not-yet-valid': 'info',
   revoked: 'muted',
+  compromised: 'alarm',
 };
 
 /**
@@ -36,6 +37,13 @@ const useStyles = makeStyles(theme => ({
       color: theme.palette.getContrastText(theme.palette.warning.light),
     },
   },
+  // Leaked: louder than expired, which is only over.
+  alarm: {
+    '&&': {
+      backgroundColor: theme.palette.error.dark,
+      color: theme.palette.getContrastText(theme.palette.error.dark),
+    },
+  },
   // Over and done with: the chip's default grey.
   muted: {},
 }));
@@ -43,7 +51,7 @@ const useStyles = makeStyles(theme => ({
 /**
  * A credential's status in words ("not yet valid"), coloured by what it asks
  * of a reviewer: active green, expiring a warning, expired red, not yet
- * valid blue, revoked grey.
+ * valid blue, revoked grey, compromised a solid dark red.
  */
 export function StatusChip(props: { status: CredentialStatus }) {
   const classes = useStyles();

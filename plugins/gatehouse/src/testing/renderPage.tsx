@@ -12,6 +12,7 @@ export const EVERY_PERMISSION = [
   'gatehouse.token.create',
   'gatehouse.token.revoke',
   'gatehouse.token.update',
+  'gatehouse.token.compromise',
 ];
 
 /**
@@ -35,6 +36,7 @@ export function withPermissions(
     rotate: may('create') && may('revoke'),
     revoke: may('revoke'),
     update: may('update'),
+    compromise: may('compromise'),
   };
   return jest.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
     const url = new URL(String(input));
@@ -44,6 +46,7 @@ export function withPermissions(
         create: scope('gatehouse.token.create'),
         revoke: scope('gatehouse.token.revoke'),
         update: scope('gatehouse.token.update'),
+        compromise: scope('gatehouse.token.compromise'),
       });
     }
     const response = await backend.fetch(input, init);
