@@ -243,5 +243,24 @@ export interface Config {
         for?: string | number | { [unit: string]: number };
       };
     };
+    /**
+     * The compromised-credentials list (POST /api/gatehouse/leaks), read by
+     * every replica from the gatehouse plugin's database. See docs/leaks.md.
+     */
+    leaks?: {
+      /**
+       * How often each replica reads the list: a mark is honoured everywhere
+       * within about this. Between 100 ms and 1 minute.
+       * @default 1s
+       */
+      interval?: string | number | { [unit: string]: number };
+      /**
+       * While the list cannot be read, tokens keep working this long after the
+       * last read; then every Gatehouse token is refused until it can be read.
+       * At least 10 seconds.
+       * @default 5m
+       */
+      maxStale?: string | number | { [unit: string]: number };
+    };
   };
 }

@@ -123,5 +123,6 @@ export type { RejectionReason } from './lib/rejectionReasons';
 export {
   createStaticToken,
   hashStaticToken,
+  LEGACY_STATIC_TOKEN_PREFIX,
   STATIC_TOKEN_PREFIX,
 } from './static/staticTokenFormat';

@@ -8,7 +8,12 @@ import {
   managedTokensCommand,
   MANAGED_TOKENS_USAGE,
 } from './managedTokensCommand';
-import { tokenCreate, tokenHash, TOKEN_USAGE } from './tokenCommands';
+import {
+  tokenCheck,
+  tokenCreate,
+  tokenHash,
+  TOKEN_USAGE,
+} from './tokenCommands';
 import { vaultConfigCommand, VAULT_CONFIG_USAGE } from './vaultConfigCommand';
 
 const USAGE = `gatehouse: tools for Gatehouse, service-to-service auth for Backstage
@@ -60,6 +65,9 @@ export async function main(
     }
     if (group === 'token' && command === 'hash') {
       return await tokenHash(rest, io);
+    }
+    if (group === 'token' && command === 'check') {
+      return await tokenCheck(rest, io);
     }
     // Only the command's words: a mistyped command may be followed by a token.
     const words = group === 'token' && command ? `token ${command}` : group;

@@ -1,6 +1,7 @@
 import { GatehouseConfigError } from '../lib/GatehouseConfigError';
 import { parseArgs } from 'node:util';
 import { parseStaticOptions } from '../static/staticOptions';
+import { findGatehouseTokens } from '../leaks/tokenRecognition';
 import {
   createStaticToken,
   hashStaticToken,
@@ -13,6 +14,11 @@ export const TOKEN_USAGE = `Usage:
       entry's 'tokens' list (or its tokensFile). Only the hash goes into config.
   gatehouse token hash
       Reads a token on standard input and prints its 'sha256:' hash.
+  gatehouse token check [--json]
+      Reads text on standard input (a file, a scanner's finding) and lists the
+      Gatehouse tokens in it, each with whether its checksum holds: a wrong
+      checksum is a look-alike, not a leak. Exit 0 if one may be a real token,
+      1 if none (as grep).
 `;
 
 const DURATION = /^(\d+)([dh])$/;
@@ -118,4 +124,45 @@ export async function tokenHash(args: string[], io: CliIo): Promise<number> {
   validateEntry({ token });
   io.stdout.write(`${hashStaticToken(token)}\n`);
   return 0;
+}
+
+const FORMAT_WORDS = {
+  managed: 'managed token',
+  static: 'static token',
+  'legacy-static': 'static token (made before checksums)',
+} as const;
+
+const CHECKSUM_WORDS = {
+  valid: 'checksum valid: a Gatehouse token, treat it as leaked',
+  invalid: 'checksum wrong: a look-alike or a damaged copy, not a token',
+  none: 'no checksum to verify: treat it as leaked if a backend accepts it',
+} as const;
+
+/** `gatehouse token check`: the Gatehouse tokens in standard input, real or look-alike. */
+export async function tokenCheck(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { json: { type: 'boolean' } },
+  });
+  if (io.stdinIsTty) {
+    io.stderr.write('Paste the text, then press Enter and Ctrl-D:\n');
+  }
+  const found = findGatehouseTokens(await io.readStdin());
+  if (values.json) {
+    // Never the token itself: its fingerprint names it.
+    io.stdout.write(
+      `${JSON.stringify(found.map(({ token: _token, ...rest }) => rest))}\n`,
+    );
+  } else if (found.length === 0) {
+    io.stdout.write('No Gatehouse token in the input.\n');
+  } else {
+    for (const f of found) {
+      // The prefix and four characters: enough to find it, not to use it.
+      const shown = `${f.token.slice(0, f.token.indexOf('_') + 5)}…`;
+      io.stdout.write(
+        `line ${f.line}, column ${f.column}: ${FORMAT_WORDS[f.format]} ${shown} (fingerprint ${f.fingerprint}), ${CHECKSUM_WORDS[f.checksum]}\n`,
+      );
+    }
+  }
+  return found.some(f => f.checksum !== 'invalid') ? 0 : 1;
 }
