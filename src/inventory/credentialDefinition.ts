@@ -79,7 +79,9 @@ export interface CredentialLister {
    * For JWT entries: the entry that accepts `token` now (signature, issuer,
    * audience, claims all checked), its subject and expiry.
    */
-  identifyJwt?(token: string): Promise<
+  identifyJwt?(
+    token: string,
+  ): Promise<
     | { entry: CredentialDefinition; subject: string; expiresAt: number }
     | undefined
   >;

@@ -33,8 +33,7 @@ export function createManagedTokenHandler(options: {
   compromised: CompromisedList;
   pluginId: string;
 }): ExternalTokenHandler<void> {
-  const { table, rejections, metrics, ledger, compromised, pluginId } =
-    options;
+  const { table, rejections, metrics, ledger, compromised, pluginId } = options;
   return createExternalTokenHandler<void>({
     type: GATEHOUSE_MANAGED_TYPE,
     initialize() {},
