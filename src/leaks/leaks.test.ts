@@ -138,6 +138,8 @@ describe('POST /api/gatehouse/leaks', () => {
       status: 'compromised',
       compromised: marked.body.compromised,
       usage: expect.anything(),
+      // Nothing more to do to it.
+      actions: [],
     });
     expect((await rows('?status=compromised')).map(r => r.subject)).toEqual([
       'leaky-ci',

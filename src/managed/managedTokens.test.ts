@@ -556,6 +556,7 @@ describe('gatehouse-managed', () => {
       expect.arrayContaining(['demo', 'other', 'gatehouse', 'guarded']),
     );
     expect(plugins.gatehouse).toEqual([
+      'gatehouse.token.compromise',
       'gatehouse.token.create',
       'gatehouse.token.read',
       'gatehouse.token.revoke',

@@ -174,21 +174,44 @@ describe('credentials owned by teams, under a conditional policy', () => {
       actions: string[];
     }[];
     expect(Object.fromEntries(rows.map(r => [r.subject, r.actions]))).toEqual({
-      'a-deployer': ['rotate', 'revoke', 'update'],
-      'team-a-ci': [],
+      // The team's static token: only marking it compromised.
+      'a-deployer': ['compromise', 'rotate', 'revoke', 'update'],
+      'team-a-ci': ['compromise'],
     });
     expect((await as('alice', 'get', '/access')).body).toEqual({
       read: 'some',
       create: 'some',
       revoke: 'some',
       update: 'some',
+      compromise: 'some',
     });
     expect((await as('carol', 'get', '/access')).body).toEqual({
       read: 'all',
       create: 'all',
       revoke: 'all',
       update: 'all',
+      compromise: 'all',
     });
+
+    // Another team's token cannot be marked compromised either, whichever
+    // way it is named; the owner's policy decides, not who holds the token.
+    for (const body of [
+      { token: theirs.token },
+      { credential: `gatehouse-managed:${theirs.id}` },
+    ]) {
+      const refused = await as('alice', 'post', '/leaks').send(body);
+      expect(refused.status).toBe(403);
+      expect(refused.body.error.message).toBe(
+        "'user:default/alice' may not mark this credential compromised: gatehouse.token.compromise is not granted on it",
+      );
+    }
+    expect(
+      (
+        await request(backend.server)
+          .get('/api/catalog/entities')
+          .set('Authorization', `Bearer ${theirs.token}`)
+      ).status,
+    ).toBe(200);
 
     // Managing the team's own: rotate, describe, revoke.
     const rotated = await as('alice', 'post', `/tokens/${mine.id}/rotate`).send(
