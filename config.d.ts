@@ -244,6 +244,35 @@ export interface Config {
       };
     };
     /**
+     * Unusual use, noticed from the usage every replica writes: each signal
+     * raised once, as an audit event, a warning, a metric and a notice to the
+     * credential's owner. See docs/leaks.md.
+     */
+    signals?: {
+      /** @default true */
+      enabled?: boolean;
+      /**
+       * A credential's first calls teach Gatehouse its plugins; a plugin it
+       * calls for the first time after this is a signal.
+       * @default 7d
+       */
+      learningPeriod?: string | number | { [unit: string]: number };
+      /**
+       * A credential unused this long, then used again, is a signal.
+       * @default 30d
+       */
+      dormantFor?: string | number | { [unit: string]: number };
+      /** Rejections added up across replicas, per token and per reason. */
+      burst?: {
+        /** @default 5m */
+        window?: string | number | { [unit: string]: number };
+        /** @default 50 */
+        perFingerprint?: number;
+        /** @default 500 */
+        perReason?: number;
+      };
+    };
+    /**
      * The compromised-credentials list (POST /api/gatehouse/leaks), read by
      * every replica from the gatehouse plugin's database. See docs/leaks.md.
      */

@@ -586,14 +586,19 @@ export async function runMicro(options: {
     ? await caseGroups(options, partsAt(options.against))
     : undefined;
   const results: MicroResult[] = [];
-  for (const [i, group] of groups.entries()) {
+  for (const group of groups) {
+    // By title: the other checkout has only the groups of its parts.
+    const otherGroup = otherGroups?.find(g => g.title === group.title);
+    if (otherGroups && !otherGroup) continue;
     log(`micro benchmark: ${group.title}`);
-    const cases = otherGroups
+    const cases = otherGroup
       ? group.cases
           .filter(c => c.gatehouse)
           .flatMap(c => {
-            const other = otherGroups[i].cases.find(o => o.name === c.name);
-            if (!other) return [c]; // new in this checkout
+            const other = otherGroup.cases.find(o => o.name === c.name);
+            // Only pairs are measured: a case new in this checkout has
+            // nothing to be compared with.
+            if (!other) return [];
             const otherName = `${c.name} [other checkout]`;
             return [
               { ...other, name: otherName, floor: undefined },

@@ -1,5 +1,6 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
-import type { UsageLedger } from './UsageLedger';
+import type { SignalDetector } from '../signals/SignalDetector';
+import type { UsageBatch, UsageLedger } from './UsageLedger';
 import type { UsageStore } from './UsageStore';
 
 /** The age prune scans the usage table: hourly is plenty for a 31-day retention. */
@@ -25,16 +26,21 @@ export class UsageFlusher {
   #failing = false;
   #prunedAt = -Infinity;
   #running: Promise<void> = Promise.resolve();
+  readonly #signals?: SignalDetector;
+  #signalsFailing = false;
 
   constructor(options: {
     ledger: UsageLedger;
     store: UsageStore;
     logger: LoggerService;
+    /** Reads each written interval for unusual use. */
+    signals?: SignalDetector;
     now?: () => number;
   }) {
     this.#ledger = options.ledger;
     this.#store = options.store;
     this.#logger = options.logger;
+    this.#signals = options.signals;
     this.#now = options.now ?? Date.now;
   }
 
@@ -60,13 +66,18 @@ export class UsageFlusher {
   async #write(): Promise<void> {
     const dropped = this.#ledger.dropped;
     const batch = this.#ledger.drain();
+    const tally = this.#ledger.drainRejections();
+    const now = this.#now();
+    // Read before the write: a use after a long silence is seen against
+    // the last use before it.
+    const before = await this.#lastUses(batch);
     if (dropped) {
       this.#logger.warn(
         `Credential usage: ${dropped} credential(s) were not counted in the last interval because the ledger was full`,
       );
     }
     try {
-      await this.#store.write(batch, this.#now());
+      await this.#store.write(batch, now);
       if (this.#failing) {
         this.#failing = false;
         this.#logger.info('Credential usage is written to the database again');
@@ -81,7 +92,41 @@ export class UsageFlusher {
       }
       return;
     }
+    await this.#examine(batch, before, tally, now);
     await this.#prune();
+  }
+
+  async #lastUses(batch: UsageBatch): Promise<Map<string, number> | undefined> {
+    if (!this.#signals || batch.size === 0) return new Map();
+    try {
+      return await this.#store.lastUsedOf([...batch.keys()]);
+    } catch {
+      return undefined; // the write will say what is wrong
+    }
+  }
+
+  /** Signals, after the counts are safe: a failure here never holds them up. */
+  async #examine(
+    batch: UsageBatch,
+    before: Map<string, number> | undefined,
+    tally: ReturnType<UsageLedger['drainRejections']>,
+    now: number,
+  ): Promise<void> {
+    if (!this.#signals || !before) return;
+    try {
+      await this.#signals.examine(batch, before, tally, now);
+      if (this.#signalsFailing) {
+        this.#signalsFailing = false;
+        this.#logger.info('Gatehouse looks for unusual use again');
+      }
+    } catch (error) {
+      if (!this.#signalsFailing) {
+        this.#signalsFailing = true;
+        this.#logger.warn(
+          `Gatehouse could not look for unusual use in the last interval: ${firstLine(error)}`,
+        );
+      }
+    }
   }
 
   /** In its own transaction, after the write: a prune that fails must not hold up the counts. */
@@ -90,6 +135,7 @@ export class UsageFlusher {
     if (now - this.#prunedAt < PRUNE_EVERY_MS) return;
     this.#prunedAt = now;
     try {
+      await this.#signals?.prune(now);
       const removed = await this.#store.prune(now);
       if (removed) {
         this.#logger.info(

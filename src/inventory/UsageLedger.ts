@@ -9,6 +9,8 @@ export interface UsageCell {
   /** Epoch ms; 0 when only rejections were seen. */
   lastUsedAt: number;
   lastPlugin: string;
+  /** Every plugin it called in the interval (few: a backend's plugins), for new-plugin signals. */
+  plugins: string[];
   /** A rejection reason code, '' for none. */
   lastRejection: string;
   lastRejectionAt: number;
@@ -37,9 +39,23 @@ const newCell = (): UsageCell => ({
   uses: 0,
   lastUsedAt: 0,
   lastPlugin: '',
+  plugins: [],
   lastRejection: '',
   lastRejectionAt: 0,
 });
+
+/** Fingerprints whose rejections are counted per interval; the rest are counted together. */
+const MAX_COUNTED_FINGERPRINTS = 1_000;
+/** Retired managed tokens presented, remembered per interval. */
+const MAX_RETIRED_SEEN = 100;
+
+/** What the signals read of an interval besides its cells. */
+export interface RejectionTally {
+  /** `reason:<code>` and `fingerprint:<8 hex>` (or `fingerprint:*` past the cap) to counts. */
+  counts: Map<string, number>;
+  /** SHA-256s of well-formed managed tokens refused as unknown: revoked or expired ones, maybe. */
+  retiredManaged: string[];
+}
 
 /**
  * Usage counted on the request path: a map probe and a few assignments per
@@ -58,6 +74,8 @@ export class UsageLedger {
   #subjects = new Map<string, Map<string, UsageCell>>();
   #size = 0;
   #dropped = 0;
+  #rejections: RejectionTally = { counts: new Map(), retiredManaged: [] };
+  #countedFingerprints = 0;
   readonly #enabled: boolean;
   readonly #subjectsPerEntry: number;
   readonly #maxCells: number;
@@ -77,8 +95,54 @@ export class UsageLedger {
     if (cell) {
       cell.uses += 1;
       cell.lastUsedAt = this.#now();
+      // Mostly the plugin of the last call: one comparison.
+      if (plugin !== cell.lastPlugin && !cell.plugins.includes(plugin)) {
+        cell.plugins.push(plugin);
+      }
       cell.lastPlugin = plugin;
     }
+  }
+
+  /**
+   * A rejection, counted by reason and by the token's fingerprint (rejection
+   * bursts): called by the rejection logs, never on an accepted request.
+   * Bounded: reasons are a fixed list, fingerprints past a cap count as one.
+   */
+  countRejection(reason: string, fingerprint?: string): void {
+    if (!this.#enabled) return;
+    const counts = this.#rejections.counts;
+    const byReason = `reason:${reason}`;
+    counts.set(byReason, (counts.get(byReason) ?? 0) + 1);
+    if (fingerprint === undefined) return;
+    let byToken = `fingerprint:${fingerprint}`;
+    if (!counts.has(byToken)) {
+      if (this.#countedFingerprints >= MAX_COUNTED_FINGERPRINTS) {
+        byToken = 'fingerprint:*';
+      } else {
+        this.#countedFingerprints += 1;
+      }
+    }
+    counts.set(byToken, (counts.get(byToken) ?? 0) + 1);
+  }
+
+  /** A well-formed managed token the table does not hold: perhaps a revoked or expired one, still presented. */
+  retiredManagedPresented(digest: string): void {
+    const seen = this.#rejections.retiredManaged;
+    if (
+      this.#enabled &&
+      seen.length < MAX_RETIRED_SEEN &&
+      !seen.includes(digest)
+    ) {
+      seen.push(digest);
+    }
+  }
+
+  /** This interval's rejection counts; the ledger starts new ones. */
+  drainRejections(): RejectionTally {
+    const tally = this.#rejections;
+    this.#rejections = { counts: new Map(), retiredManaged: [] };
+    this.#countedFingerprints = 0;
+    return tally;
   }
 
   /** A request with a known credential that was refused (expired, not yet valid, restricted). */
@@ -108,6 +172,9 @@ export class UsageLedger {
     if (cell) {
       cell.uses += 1;
       cell.lastUsedAt = this.#now();
+      if (plugin !== cell.lastPlugin && !cell.plugins.includes(plugin)) {
+        cell.plugins.push(plugin);
+      }
       cell.lastPlugin = plugin;
     }
   }
@@ -165,7 +232,10 @@ export class UsageLedger {
     const batch: UsageBatch = new Map();
     for (const source of Object.keys(this.#cells) as RecordedSource[]) {
       for (const [key, cell] of this.#cells[source]) {
-        batch.set(credentialId(source, key), { ...cell });
+        batch.set(credentialId(source, key), {
+          ...cell,
+          plugins: [...cell.plugins],
+        });
       }
     }
     for (const [entryKey, subjects] of this.#subjects) {
@@ -177,7 +247,7 @@ export class UsageLedger {
         );
         const merged = batch.get(id);
         if (merged) mergeCell(merged, cell);
-        else batch.set(id, { ...cell });
+        else batch.set(id, { ...cell, plugins: [...cell.plugins] });
       }
     }
     return batch;
@@ -195,6 +265,9 @@ function emptyCells(): Record<RecordedSource, Map<string, UsageCell>> {
 /** Adds `from`'s counts to `into` and keeps the later last-use and rejection. */
 export function mergeCell(into: UsageCell, from: UsageCell): void {
   into.uses += from.uses;
+  for (const plugin of from.plugins) {
+    if (!into.plugins.includes(plugin)) into.plugins.push(plugin);
+  }
   if (from.lastUsedAt > into.lastUsedAt) {
     into.lastUsedAt = from.lastUsedAt;
     into.lastPlugin = from.lastPlugin;

@@ -171,6 +171,24 @@ export class UsageStore {
     });
   }
 
+  /** When each of these credentials was last used, on any replica, as written so far. */
+  async lastUsedOf(credentialIds: string[]): Promise<Map<string, number>> {
+    const result = new Map<string, number>();
+    for (const chunk of chunks(credentialIds)) {
+      const rows = (await this.#db(LAST)
+        .select('credential_id', 'last_used_at')
+        .whereIn('credential_id', chunk)
+        .whereNotNull('last_used_at')) as Array<{
+        credential_id: string;
+        last_used_at: number | string;
+      }>;
+      for (const row of rows) {
+        result.set(row.credential_id, Number(row.last_used_at));
+      }
+    }
+    return result;
+  }
+
   /**
    * Deletes the JWT subject rows with neither a use nor a rejection within
    * the counts' retention (31 days), and their counts; returns how many

@@ -33,6 +33,7 @@ import { rowJson, rowsCsv } from './inventoryOutput';
 import type { InventoryRow } from './inventoryRows';
 import { readInventoryPage } from './readInventoryRows';
 import type { UsageStore } from './UsageStore';
+import type { SignalStore } from '../signals/SignalStore';
 
 /** What a caller may do to a row, as the page shows it. */
 type RowAction = NonNullable<Credential['actions']>[number];
@@ -55,6 +56,8 @@ export function createInventoryRouter(options: {
   decideAccess: DecideCredentialAccess;
   /** Whether managed tokens are on: without them nothing can be created or changed. */
   managedTokens: () => boolean;
+  /** The signals raised, shown with each credential (when signals are on). */
+  signals?: () => SignalStore | undefined;
   now?: () => number;
 }): express.Router {
   const { inventory, usageStore, httpAuth, decideAccess } = options;
@@ -133,10 +136,26 @@ export function createInventoryRouter(options: {
       return;
     }
     const actionsOf = rowActions({ create, revoke, update, compromise });
+    const signals = await options
+      .signals?.()
+      ?.recent(rows.map(row => row.id))
+      .catch(() => undefined); // the inventory stands without them
     res.json({
       generatedAt: new Date(at).toISOString(),
       total: page.total,
-      items: rows.map(row => ({ ...rowJson(row), actions: actionsOf(row) })),
+      items: rows.map(row => ({
+        ...rowJson(row),
+        ...(signals?.has(row.id)
+          ? {
+              signals: signals.get(row.id)!.map(s => ({
+                kind: s.kind,
+                at: new Date(s.raisedAt).toISOString(),
+                detail: s.detail,
+              })),
+            }
+          : {}),
+        actions: actionsOf(row),
+      })),
     } satisfies Inventory);
   });
 

@@ -90,6 +90,7 @@ export function mergedUsage(
       uses: 0,
       lastUsedAt: view.lastUsedAt ?? 0,
       lastPlugin: view.lastUsedBy ?? '',
+      plugins: [],
       lastRejection: view.lastRejection?.reason ?? '',
       lastRejectionAt: view.lastRejection?.at ?? 0,
     };

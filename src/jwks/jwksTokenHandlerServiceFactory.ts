@@ -52,6 +52,7 @@ export const gatehouseJwksTokenHandlerServiceFactory = createServiceFactory({
     const rejections = RejectionLog.create({
       logger,
       source: GATEHOUSE_JWKS_TYPE,
+      counter: inventory.ledger,
     });
     rootLifecycle.addShutdownHook(() => rejections.close());
     inventory.addLister(jwtCredentials(registry, rootConfig, compromised));

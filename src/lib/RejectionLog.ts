@@ -16,6 +16,11 @@ export interface RejectionEvent {
   detail?: string;
 }
 
+/** Where rejections are counted besides the log. */
+export interface RejectionCounter {
+  countRejection(reason: string, fingerprint?: string): void;
+}
+
 /** Distinct tokens warned about per reason and window; the rest is summarised. */
 export const TOKENS_SHOWN_PER_REASON = 5;
 
@@ -38,26 +43,37 @@ export class RejectionLog {
     { shown: Set<string>; summarised: number }
   >();
   #timer: NodeJS.Timeout | undefined;
+  readonly #counter?: RejectionCounter;
 
   static create(options: {
     logger: LoggerService;
     source: string;
     windowMs?: number;
+    /** Counts each rejection too (the usage ledger, for rejection bursts). */
+    counter?: RejectionCounter;
   }): RejectionLog {
     return new RejectionLog(
       options.logger,
       options.source,
       options.windowMs ?? 60_000,
+      options.counter,
     );
   }
 
-  private constructor(logger: LoggerService, source: string, windowMs: number) {
+  private constructor(
+    logger: LoggerService,
+    source: string,
+    windowMs: number,
+    counter?: RejectionCounter,
+  ) {
     this.#logger = logger;
     this.#source = source;
     this.#windowMs = windowMs;
+    this.#counter = counter;
   }
 
   record(event: RejectionEvent): void {
+    this.#counter?.countRejection(event.reason, event.fingerprint);
     const meta = {
       reason: event.reason,
       ...(event.fingerprint ? { fingerprint: event.fingerprint } : {}),

@@ -28,6 +28,7 @@ import { ManagedTokenStore } from './ManagedTokenStore';
 import { compromisedListServiceRef } from '../leaks/compromisedListServiceRef';
 import { CompromisedStore } from '../leaks/CompromisedStore';
 import { createLeaksRouter } from '../leaks/leaksRouter';
+import { createSignalDetector } from '../signals/createSignalDetector';
 import { checkRestrictionsHonoured } from './restrictionsSelfCheck';
 import { createRegisteredPermissions } from './registeredPermissions';
 import { createTokenOptions } from './tokenOptions';
@@ -99,10 +100,17 @@ export const gatehousePlugin = createBackendPlugin({
         // marked before this replica started is refused from its first one.
         const compromisedStore = await CompromisedStore.create(db);
         await deps.compromised.attach(compromisedStore);
+        let managedStore: ManagedTokenStore | undefined;
+        const signals = await createSignalDetector({
+          ...deps,
+          db,
+          managedByDigest: async digest => managedStore?.getByHash(digest),
+        });
         const flusher = new UsageFlusher({
           ledger: inventory.ledger,
           store: usageStore,
           logger: deps.logger,
+          signals,
         });
         if (inventory.settings.enabled) {
           flusher.start(inventory.settings.flushIntervalMs);
@@ -122,6 +130,7 @@ export const gatehousePlugin = createBackendPlugin({
             userInfo: deps.userInfo,
             decideAccess,
             managedTokens: () => Boolean(managed.options),
+            signals: () => signals?.store,
           }),
         );
 
@@ -134,6 +143,7 @@ export const gatehousePlugin = createBackendPlugin({
         const store = managed.options
           ? await ManagedTokenStore.create(db)
           : undefined;
+        managedStore = store;
         deps.httpRouter.use(
           createLeaksRouter({
             store: compromisedStore,

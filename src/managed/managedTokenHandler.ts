@@ -59,8 +59,12 @@ export function createManagedTokenHandler(options: {
         );
       }
       if (verification.result === 'unknown') {
+        const wellFormed = isManagedToken(token);
+        const digest = sha256Hex(token);
+        // Revoked or expired, perhaps: still presented (a signal, if so).
+        if (wellFormed) ledger.retiredManagedPresented(digest);
         // A token marked compromised is revoked too; its holder learns why.
-        const mark = compromised.tokenMark(sha256Hex(token));
+        const mark = compromised.tokenMark(digest);
         if (mark && mark !== 'unavailable') {
           refuseCompromised({
             check: mark,
@@ -73,7 +77,7 @@ export function createManagedTokenHandler(options: {
           });
         }
         // Not issued, revoked or expired; or mistyped (wrong checksum).
-        const detail = isManagedToken(token)
+        const detail = wellFormed
           ? 'a managed token that is not active: never issued here, revoked or expired'
           : 'shaped like a managed token, but its checksum is wrong: mistyped or cut';
         rejections.record({

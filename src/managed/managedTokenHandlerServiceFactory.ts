@@ -39,6 +39,7 @@ export const gatehouseManagedTokenHandlerServiceFactory = createServiceFactory({
     const rejections = RejectionLog.create({
       logger: rootLogger.child({ service: GATEHOUSE_MANAGED_TYPE }),
       source: GATEHOUSE_MANAGED_TYPE,
+      counter: inventory.ledger,
     });
     rootLifecycle.addShutdownHook(() => rejections.close());
     return {

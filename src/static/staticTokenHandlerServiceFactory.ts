@@ -53,6 +53,7 @@ export const gatehouseStaticTokenHandlerServiceFactory = createServiceFactory({
     const rejections = RejectionLog.create({
       logger,
       source: GATEHOUSE_STATIC_TYPE,
+      counter: inventory.ledger,
     });
     rootLifecycle.addShutdownHook(() => {
       registry.close();

@@ -59,6 +59,18 @@ export interface Compromise {
 }
 
 /**
+ * Unusual use of a credential, noticed from its usage (docs/leaks.md).
+ *
+ * @public
+ */
+export interface CredentialSignal {
+  kind:
+    'new_plugin' | 'dormant_reuse' | 'retired_presented' | 'rejection_burst';
+  at: string;
+  detail: string;
+}
+
+/**
  * POST /api/gatehouse/leaks: the credential marked, and how.
  *
  * @public
@@ -130,6 +142,8 @@ export interface Credential {
   compromised?: Compromise;
   /** For a JWT entry: its subjects refused as compromised, while they are. */
   compromisedSubjects?: Array<Compromise & { subject: string }>;
+  /** Unusual uses Gatehouse noticed in the last month, newest first (a JWT entry's: its subjects'). */
+  signals?: CredentialSignal[];
   status: CredentialStatus;
   accessRestrictions: AccessRestriction[] | null;
   jwt?: JwtEntrySummary;
