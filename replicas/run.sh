@@ -115,7 +115,7 @@ as_pg "$PG_BIN/psql" -h "$PGSOCK" -p "$PG_PORT" -U postgres -d postgres -qAt \
   -v ON_ERROR_STOP=1 -c "CREATE DATABASE gatehouse_store_tests OWNER $DB_USER"
 GATEHOUSE_TEST_PG="postgres://$DB_USER:$PG_PASSWORD@127.0.0.1:$PG_PORT/gatehouse_store_tests" \
   npx jest --ci src/managed/managedTokenQuery.test.ts src/inventory/UsageStore.test.ts \
-  src/leaks/CompromisedList.test.ts
+  src/leaks/CompromisedList.test.ts src/signals/SignalDetector.test.ts
 
 # The backends created these; listing them shows they shared the cluster.
 echo "replicas: plugin databases: $(as_pg "$PG_BIN/psql" -h "$PGSOCK" \

@@ -358,6 +358,39 @@ describe('the details dialog', () => {
     ).toBeNull();
   });
 
+  it('lists the unusual uses noticed, newest first, with when', async () => {
+    const noticed: Credential = {
+      ...CREDENTIALS[0],
+      signals: [
+        {
+          kind: 'new_plugin',
+          at: '2026-12-07T10:00:00.000Z',
+          detail:
+            "gatehouse-static:3f9a61c2 called plugin 'scaffolder', which it had not called in the 9 days it has been used",
+        },
+        {
+          kind: 'dormant_reuse',
+          at: '2026-12-06T10:00:00.000Z',
+          detail:
+            "gatehouse-static:3f9a61c2 was used again (plugin 'catalog') after 41 days unused",
+        },
+      ],
+    };
+    await renderPage(
+      fakeBackend(() => [200, inventoryOf([noticed, ...CREDENTIALS.slice(1)])]),
+    );
+    const dialog = await openDetails('ci-pipeline');
+    const list = within(dialog).getByRole('list', { name: 'Unusual use' });
+    expect(
+      within(list)
+        .getAllByRole('listitem')
+        .map(item => item.textContent),
+    ).toEqual([
+      `${new Date('2026-12-07T10:00:00.000Z').toLocaleString()}: gatehouse-static:3f9a61c2 called plugin 'scaffolder', which it had not called in the 9 days it has been used`,
+      `${new Date('2026-12-06T10:00:00.000Z').toLocaleString()}: gatehouse-static:3f9a61c2 was used again (plugin 'catalog') after 41 days unused`,
+    ]);
+  });
+
   it('offers no marking without the permission, and shows who marked a credential, when and why', async () => {
     const marked: Credential = {
       ...CREDENTIALS[0],

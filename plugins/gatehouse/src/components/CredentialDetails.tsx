@@ -112,6 +112,20 @@ function rows(c: Credential): Array<[string, ReactNode]> {
         : '',
     ],
     [
+      'Unusual use',
+      c.signals?.length ? (
+        <ul aria-label="Unusual use">
+          {c.signals.map(s => (
+            <li key={`${s.at}${s.kind}`}>
+              {time(s.at)}: {s.detail}
+            </li>
+          ))}
+        </ul>
+      ) : (
+        ''
+      ),
+    ],
+    [
       'Subjects seen',
       c.subjects?.length
         ? `${c.subjects.map(s => s.subject).join(', ')}${c.otherSubjects ? ` and ${c.otherSubjects} more` : ''}`
