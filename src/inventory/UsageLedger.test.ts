@@ -4,17 +4,20 @@ describe('UsageLedger', () => {
   let clock = 1_000;
   const now = () => clock;
 
-  it('counts uses and keeps the last plugin and rejection per credential', () => {
+  it('counts uses and keeps the last plugin, every plugin called and the last rejection per credential', () => {
     const ledger = new UsageLedger({ now });
     ledger.used('gatehouse-static', 'ab12cd34', 'catalog');
     clock += 1;
     ledger.used('gatehouse-static', 'ab12cd34', 'scaffolder');
+    ledger.used('gatehouse-static', 'ab12cd34', 'catalog');
+    ledger.used('gatehouse-static', 'ab12cd34', 'scaffolder');
     ledger.rejected('gatehouse-managed', 'id-1', 'restricted');
     expect(Object.fromEntries(ledger.drain())).toEqual({
       'gatehouse-static:ab12cd34': {
-        uses: 2,
+        uses: 4,
         lastUsedAt: 1_001,
         lastPlugin: 'scaffolder',
+        plugins: ['catalog', 'scaffolder'],
         lastRejection: '',
         lastRejectionAt: 0,
       },
@@ -22,11 +25,30 @@ describe('UsageLedger', () => {
         uses: 0,
         lastUsedAt: 0,
         lastPlugin: '',
+        plugins: [],
         lastRejection: 'restricted',
         lastRejectionAt: 1_001,
       },
     });
     expect(ledger.drain().size).toBe(0);
+  });
+
+  it('counts rejections by reason and by fingerprint, at most 1,000 fingerprints an interval, the rest as one', () => {
+    const ledger = new UsageLedger({ now });
+    ledger.countRejection('unknown_token', 'aaaa0000');
+    ledger.countRejection('unknown_token', 'aaaa0000');
+    ledger.countRejection('expired');
+    for (let i = 0; i < 1_500; i++) {
+      ledger.countRejection('bad_signature', i.toString(16).padStart(8, '0'));
+    }
+    const { counts } = ledger.drainRejections();
+    expect(counts.get('reason:unknown_token')).toBe(2);
+    expect(counts.get('reason:expired')).toBe(1);
+    expect(counts.get('reason:bad_signature')).toBe(1_500);
+    expect(counts.get('fingerprint:aaaa0000')).toBe(2);
+    expect(counts.get('fingerprint:*')).toBe(501);
+    expect(counts.size).toBe(3 + 1_000 + 1);
+    expect(ledger.drainRejections().counts.size).toBe(0);
   });
 
   it('counts JWT subjects per entry, at most subjectsPerEntry, the rest as one row', () => {
