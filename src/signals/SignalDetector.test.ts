@@ -139,4 +139,25 @@ describe.each(testDatabases())('SignalDetector on %s', (_name, open) => {
     );
     expect(raised).toEqual([]);
   });
+  it("shows a JWT entry its subjects' signals, and no other entry's", async () => {
+    const { store } = replicas[0];
+    const signal = (credentialId: string, detail: string) =>
+      store.claim(
+        { kind: 'new_plugin', credentialId, detail, identity: detail },
+        Date.UTC(2026, 11, 1),
+      );
+    await signal('gatehouse-jwks:e_1#repo:org/a', 'its subject');
+    await signal('gatehouse-jwks:e_1', 'itself');
+    // Would match an unescaped LIKE ('_' is any character; SQLite ignores case).
+    await signal('gatehouse-jwks:eX1#repo:org/b', 'another entry');
+    await signal('gatehouse-jwks:E_1#repo:org/c', 'another entry, by case');
+    const recent = await store.recent(['gatehouse-jwks:e_1']);
+    expect([...recent.keys()]).toEqual(['gatehouse-jwks:e_1']);
+    expect(
+      recent
+        .get('gatehouse-jwks:e_1')!
+        .map(s => s.detail)
+        .sort(),
+    ).toEqual(['its subject', 'itself']);
+  });
 });

@@ -203,15 +203,18 @@ export class SignalStore {
         ...((await this.#db(SIGNALS).whereIn('credential_id', chunk)) as Row[]),
       );
     }
-    // A JWT entry's subjects (`<entry id>#<subject>`): '$' follows '#'.
+    // A JWT entry's subjects (`<entry id>#<subject>`). LIKE, escaped, then
+    // checked exactly: SQLite's LIKE ignores case.
     for (const id of credentialIds.filter(i =>
       i.startsWith('gatehouse-jwks:'),
     )) {
-      rows.push(
-        ...((await this.#db(SIGNALS)
-          .where('credential_id', '>', `${id}#`)
-          .where('credential_id', '<', `${id}$`)) as Row[]),
-      );
+      const prefix = `${id}#`;
+      const pattern = `${prefix.replace(/[\\%_]/g, c => `\\${c}`)}%`;
+      const subjects = (await this.#db(SIGNALS).whereRaw(
+        "credential_id LIKE ? ESCAPE '\\'",
+        [pattern],
+      )) as Row[];
+      rows.push(...subjects.filter(r => r.credential_id.startsWith(prefix)));
     }
     rows.sort((a, b) => Number(b.raised_at) - Number(a.raised_at));
     const result = new Map<string, RaisedSignal[]>();
