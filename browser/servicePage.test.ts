@@ -399,7 +399,7 @@ describe('the Service access page in a browser', () => {
     await dialog.waitFor({ state: 'detached' });
     // Revoked and expired credentials are shown on request.
     await rowOf('e2e-catalog-reader').waitFor({ state: 'detached' });
-    await page.getByLabel('Show revoked and expired').check();
+    await page.getByLabel('Show revoked, expired and compromised').check();
     await rowOf('e2e-catalog-reader')
       .getByText('revoked', { exact: true })
       .waitFor();
@@ -478,6 +478,53 @@ describe('the Service access page in a browser', () => {
       await page.getByLabel('Subject (* for any text)').inputValue(),
       '',
     );
+  });
+
+  it('marks a static token compromised from its details: the call with it fails (401) at once, the table says compromised', async () => {
+    const demoOnly = 'gth_dev_demo_plugin_only_0001';
+    const asDemoOnly = () =>
+      fetch(`${backendUrl}/api/demo/whoami`, {
+        headers: { authorization: `Bearer ${demoOnly}` },
+      }).then(r => r.status);
+    assert.equal(await asDemoOnly(), 200);
+    await page
+      .getByRole('button', { name: 'dev-demo-only', exact: true })
+      .click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('button', { name: 'Mark as compromised…' }).click();
+    await dialog.getByRole('table', { name: 'The token' }).waitFor();
+    await dialog
+      .getByLabel('Where it leaked (optional)')
+      .fill('pasted in a chat');
+    await shot('confirm-compromise');
+    violations.push(...(await seriousViolations('confirm-compromise')));
+    await dialog
+      .getByRole('button', { name: 'Mark as compromised', exact: true })
+      .click();
+    const status = dialog.getByRole('status');
+    await status.waitFor();
+    assert.match(
+      await status.innerText(),
+      /^Marked compromised\. The token of dev-demo-only \(fingerprint [0-9a-f]{8}\) is refused on every replica within seconds\./,
+    );
+    assert.equal(await asDemoOnly(), 401);
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByLabel('Show revoked, expired and compromised').check();
+    await rowOf('dev-demo-only')
+      .getByText('compromised', { exact: true })
+      .waitFor();
+    await rowOf('dev-demo-only')
+      .getByRole('button', { name: 'dev-demo-only', exact: true })
+      .click();
+    await dialog
+      .getByRole('rowheader', { name: 'Marked compromised' })
+      .locator('xpath=following-sibling::td')
+      .getByText(/by user:default\/dev-user: pasted in a chat$/)
+      .waitFor();
+    await shot('compromised-details');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
   });
 
   it('has no serious accessibility violations (axe-core) on any of its views', () => {

@@ -366,7 +366,7 @@ describe('the Service access page of a team member, under the owner policy', () 
     await dialog.getByRole('button', { name: 'Close' }).click();
     await dialog.waitFor({ state: 'detached' });
     await rowOf(victim.subject).waitFor({ state: 'detached' });
-    await page.getByLabel('Show revoked and expired').check();
+    await page.getByLabel('Show revoked, expired and compromised').check();
     await rowOf(victim.subject).getByText('revoked', { exact: true }).waitFor();
     assert.equal(await statusWith(victim.token), 401);
     await shot('after-revocation');

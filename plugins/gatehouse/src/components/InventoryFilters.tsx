@@ -120,7 +120,7 @@ export function InventoryFilterBar(props: {
         </FormControl>
       </Grid>
       <FilterCheckbox
-        label="Show revoked and expired"
+        label="Show revoked, expired and compromised"
         checked={!filters.status}
         onToggle={() =>
           onChange({ ...filters, status: filters.status ? undefined : USABLE })

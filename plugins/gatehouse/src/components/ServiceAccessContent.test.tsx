@@ -162,7 +162,9 @@ describe('the Service access page', () => {
     await waitFor(() =>
       expect(backend.requests.at(-1)!.url.search).toBe(USABLE_QUERY),
     );
-    await userEvent.click(screen.getByLabelText('Show revoked and expired'));
+    await userEvent.click(
+      screen.getByLabelText('Show revoked, expired and compromised'),
+    );
     await waitFor(() =>
       expect(backend.requests.at(-1)!.url.search).toBe(ALL_QUERY),
     );
