@@ -45,23 +45,9 @@ export async function runUsageMemory(
   const subjectsHeapMb = (heapUsedAfterGc() - before) / 2 ** 20;
   const subjectsCells = subjectsLedger.peek().size;
 
-  const config = mockServices.rootConfig({
-    data: {
-      backend: {
-        auth: {
-          externalAccess: [
-            {
-              type: 'gatehouse-static',
-              options: { subject: 'ci', token: randomStaticToken() },
-            },
-          ],
-        },
-      },
-    },
-  });
-  const logger = mockServices.rootLogger({ level: 'none' });
-  const registry = await StaticTokenRegistry.create({ config, logger });
-  registry.close();
+  const { config, registry, logger } = await staticTokens([
+    randomStaticToken(),
+  ]);
   const randomLedger = new UsageLedger();
   // As the handlers' factories make it: rejections counted in the ledger.
   const rejections = RejectionLog.create({
@@ -121,26 +107,7 @@ export function usageMemoryTable(r: UsageMemoryResult): string {
 async function runNormalUse(count: number) {
   log(`signals: ${count} requests of normal use`);
   const tokens = Array.from({ length: 100 }, randomStaticToken);
-  const config = mockServices.rootConfig({
-    data: {
-      backend: {
-        auth: {
-          externalAccess: [
-            {
-              type: 'gatehouse-static',
-              options: {
-                subject: 'ci',
-                tokens: tokens.map(token => ({ token })),
-              },
-            },
-          ],
-        },
-      },
-    },
-  });
-  const logger = mockServices.rootLogger({ level: 'none' });
-  const registry = await StaticTokenRegistry.create({ config, logger });
-  registry.close();
+  const { config, registry, logger } = await staticTokens(tokens);
   const t0 = Date.UTC(2026, 11, 1);
   let now = t0;
   const ledger = new UsageLedger({ now: () => now });
@@ -202,4 +169,29 @@ async function runNormalUse(count: number) {
     normalCells,
     normalSignals: signals,
   };
+}
+
+/** A gatehouse-static entry of these tokens, its registry (timers stopped) and a silent logger. */
+async function staticTokens(tokens: string[]) {
+  const config = mockServices.rootConfig({
+    data: {
+      backend: {
+        auth: {
+          externalAccess: [
+            {
+              type: 'gatehouse-static',
+              options: {
+                subject: 'ci',
+                tokens: tokens.map(token => ({ token })),
+              },
+            },
+          ],
+        },
+      },
+    },
+  });
+  const logger = mockServices.rootLogger({ level: 'none' });
+  const registry = await StaticTokenRegistry.create({ config, logger });
+  registry.close(); // only its timers: verify keeps working
+  return { config, registry, logger };
 }

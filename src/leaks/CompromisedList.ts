@@ -1,4 +1,5 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
+import { SingleFlightPoller } from '../database/SingleFlightPoller';
 import type { CompromiseRecord } from '../inventory/credentialDefinition';
 import type { CompromisedMark, CompromisedStore } from './CompromisedStore';
 
@@ -54,12 +55,11 @@ export class CompromisedList {
   readonly #logger: LoggerService;
   readonly #now: () => number;
   #store?: CompromisedStore;
-  #timer?: NodeJS.Timeout;
+  readonly #poller = new SingleFlightPoller(() => this.#read());
   #lastReadAt?: number;
   #lastReadDbAt?: number;
   #clockOffsetMs = 0;
   #lastError?: string;
-  #reading?: Promise<void>;
 
   constructor(options: {
     logger: LoggerService;
@@ -80,23 +80,16 @@ export class CompromisedList {
         `The compromised-credentials list could not be read from the gatehouse database: ${this.#lastError}`,
       );
     }
-    this.#timer = setInterval(() => {
-      this.sync().catch(() => {}); // sync() logs its own failures
-    }, this.#settings.intervalMs);
-    this.#timer.unref();
+    this.#poller.start(this.#settings.intervalMs);
   }
 
   close(): void {
-    clearInterval(this.#timer);
-    this.#timer = undefined;
+    this.#poller.stop();
   }
 
   /** Reads the marks made since the last read. */
   sync(): Promise<void> {
-    this.#reading ??= this.#read().finally(() => {
-      this.#reading = undefined;
-    });
-    return this.#reading;
+    return this.#poller.run();
   }
 
   /** Takes a mark this replica just wrote, before the next read. */

@@ -2,6 +2,7 @@ import type {
   BackstagePrincipalAccessRestrictions,
   LoggerService,
 } from '@backstage/backend-plugin-api';
+import { SingleFlightPoller } from '../database/SingleFlightPoller';
 import { sha256Hex } from '../lib/tokenDigest';
 import { restrictionMapOf } from './restrictionMap';
 import type {
@@ -79,7 +80,7 @@ export class ManagedTokenTable {
   readonly #logger: LoggerService;
   readonly #now: () => number;
   #store?: ManagedTokenStore;
-  #timer?: NodeJS.Timeout;
+  readonly #poller = new SingleFlightPoller(() => this.#read());
   /** This replica's time of the last successful read: how stale the table is. */
   #lastReadAt?: number;
   /** The database's time of the last successful read: where the next one starts. */
@@ -91,7 +92,6 @@ export class ManagedTokenTable {
    */
   #clockOffsetMs = 0;
   #lastError?: string;
-  #syncing?: Promise<void>;
   /**
    * Whether Backstage was seen to apply the restrictions a handler returns
    * (the start-up self-check); until then restricted tokens are refused.
@@ -112,15 +112,11 @@ export class ManagedTokenTable {
   async attach(store: ManagedTokenStore): Promise<void> {
     this.#store = store;
     await this.sync();
-    this.#timer = setInterval(() => {
-      this.sync().catch(() => {}); // sync() logs its own failures
-    }, this.#settings.intervalMs);
-    this.#timer.unref();
+    this.#poller.start(this.#settings.intervalMs);
   }
 
   close(): void {
-    clearInterval(this.#timer);
-    this.#timer = undefined;
+    this.#poller.stop();
   }
 
   get attached(): boolean {
@@ -129,10 +125,7 @@ export class ManagedTokenTable {
 
   /** Reads what changed since the last read (or everything, now and then). */
   sync(): Promise<void> {
-    this.#syncing ??= this.#read().finally(() => {
-      this.#syncing = undefined;
-    });
-    return this.#syncing;
+    return this.#poller.run();
   }
 
   /** Applies a record written by this replica at once, before the next read. */
