@@ -100,11 +100,13 @@ export const gatehousePlugin = createBackendPlugin({
         // marked before this replica started is refused from its first one.
         const compromisedStore = await CompromisedStore.create(db);
         await deps.compromised.attach(compromisedStore);
-        let managedStore: ManagedTokenStore | undefined;
+        const store = managed.options
+          ? await ManagedTokenStore.create(db)
+          : undefined;
         const signals = await createSignalDetector({
           ...deps,
           db,
-          managedByDigest: async digest => managedStore?.getByHash(digest),
+          managedByDigest: async digest => store?.getByHash(digest),
         });
         const flusher = new UsageFlusher({
           ledger: inventory.ledger,
@@ -140,10 +142,6 @@ export const gatehousePlugin = createBackendPlugin({
           managedTable: managed.options ? managed.table : undefined,
         });
 
-        const store = managed.options
-          ? await ManagedTokenStore.create(db)
-          : undefined;
-        managedStore = store;
         deps.httpRouter.use(
           createLeaksRouter({
             store: compromisedStore,
