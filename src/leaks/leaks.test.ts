@@ -189,10 +189,11 @@ describe('POST /api/gatehouse/leaks', () => {
   });
 
   it('revokes a managed token marked compromised, with what it made, and says why to its holder', async () => {
+    // Unrestricted: on every release line it may make tokens (a restricted
+    // one's restrictions cannot be read on backend-defaults 0.16).
     const parent = await createManagedToken(backend, ADMIN, {
       subject: 'leaky-bot',
       description: 'leaks in this test',
-      accessRestrictions: [{ plugin: 'gatehouse' }, { plugin: 'demo' }],
     });
     const child = await createManagedToken(backend, parent.token, {
       subject: 'leaky-bot-child',
