@@ -68,7 +68,7 @@ export function createTokenAsWritten(backendDir: string): CreatedToken {
     cwd: backendDir,
     encoding: 'utf8',
   });
-  const token = /^\s+(gth_\S+)$/m.exec(output)?.[1];
+  const token = /^\s+(gths_\S+)$/m.exec(output)?.[1];
   const yaml = output.slice(output.indexOf('\n', output.indexOf('Add this')));
   const lines = parse(
     yaml
