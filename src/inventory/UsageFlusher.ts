@@ -1,7 +1,11 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
+import { withDeadline } from '../lib/withDeadline';
 import type { SignalDetector } from '../signals/SignalDetector';
 import type { UsageBatch, UsageLedger } from './UsageLedger';
 import type { UsageStore } from './UsageStore';
+
+/** How long the last interval's signals may hold up a shutdown. */
+const CLOSING_SIGNALS_DEADLINE_MS = 2_000;
 
 /** The age prune scans the usage table: hourly is plenty for a 31-day retention. */
 const PRUNE_EVERY_MS = 60 * 60_000;
@@ -28,6 +32,8 @@ export class UsageFlusher {
   #running: Promise<void> = Promise.resolve();
   readonly #signals?: SignalDetector;
   #signalsFailing = false;
+  /** Shutting down: the last interval's signals get a short deadline, never the shutdown. */
+  #closing = false;
 
   constructor(options: {
     ledger: UsageLedger;
@@ -60,6 +66,7 @@ export class UsageFlusher {
   async close(): Promise<void> {
     clearInterval(this.#timer);
     this.#timer = undefined;
+    this.#closing = true;
     await this.flush();
   }
 
@@ -114,7 +121,14 @@ export class UsageFlusher {
   ): Promise<void> {
     if (!this.#signals || !before) return;
     try {
-      await this.#signals.examine(batch, before, tally, now);
+      const examined = this.#signals.examine(batch, before, tally, now);
+      await (this.#closing
+        ? withDeadline(
+            examined,
+            CLOSING_SIGNALS_DEADLINE_MS,
+            () => new Error('not done before the shutdown deadline'),
+          )
+        : examined);
       if (this.#signalsFailing) {
         this.#signalsFailing = false;
         this.#logger.info('Gatehouse looks for unusual use again');
