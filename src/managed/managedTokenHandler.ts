@@ -4,7 +4,11 @@ import {
 } from '@backstage/backend-defaults/auth';
 import { AuthenticationError, NotAllowedError } from '@backstage/errors';
 import type { RejectionLog } from '../lib/RejectionLog';
-import { fingerprintOf, sha256Hex } from '../lib/tokenDigest';
+import {
+  fingerprintOf,
+  fingerprintOfDigest,
+  sha256Hex,
+} from '../lib/tokenDigest';
 import type { TokenMetrics } from '../lib/tokenMetrics';
 import type { UsageLedger } from '../inventory/UsageLedger';
 import type { CompromisedList } from '../leaks/CompromisedList';
@@ -60,7 +64,9 @@ export function createManagedTokenHandler(options: {
       }
       if (verification.result === 'unknown') {
         const wellFormed = isManagedToken(token);
+        // Hashed once: the list, the ledger and every message use it.
         const digest = sha256Hex(token);
+        const fingerprint = fingerprintOfDigest(digest);
         // Revoked or expired, perhaps: still presented (a signal, if so).
         if (wellFormed) ledger.retiredManagedPresented(digest);
         // A token marked compromised is revoked too; its holder learns why.
@@ -70,8 +76,8 @@ export function createManagedTokenHandler(options: {
             check: mark,
             type: GATEHOUSE_MANAGED_TYPE,
             pluginId,
-            fingerprint: fingerprintOf(token),
-            what: `Managed token ${fingerprintOf(token)}`,
+            fingerprint,
+            what: `Managed token ${fingerprint}`,
             rejections,
             metrics,
           });
@@ -82,7 +88,7 @@ export function createManagedTokenHandler(options: {
           : 'shaped like a managed token, but its checksum is wrong: mistyped or cut';
         rejections.record({
           reason: 'unknown_token',
-          fingerprint: fingerprintOf(token),
+          fingerprint,
           plugin: pluginId,
           detail,
         });
@@ -91,7 +97,7 @@ export function createManagedTokenHandler(options: {
         // than leave the holder Backstage's bare "Illegal token". It tells
         // the holder nothing about other tokens.
         throw new AuthenticationError(
-          `This is ${detail} (fingerprint ${fingerprintOf(token)})`,
+          `This is ${detail} (fingerprint ${fingerprint})`,
         );
       }
       const { token: active } = verification;
